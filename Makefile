@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+# The commands a newcomer types. Each installs what is missing first (tools/install-deps.sh).
+#   make demo   build and run the main job on the default board (host-sim)
+#   make test   build host, sanitizer and aarch64 trees and run every test
+#   make build  host binaries in build/host/bin; make build-aarch64: ARM ones in build/aarch64/bin
+#   make bench  benchmarks with figures (not part of make test)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+FUZZ_SECONDS ?= 60
+
+.PHONY: help deps sysroot build build-aarch64 build-asan test test-host test-asan test-aarch64 \
+	demo bench fuzz format docs clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+deps:
+	@tools/install-deps.sh --cross
+
+sysroot: deps
+	@tools/make-sysroot.sh build/sysroot-arm64
+
+build: deps
+	cmake --preset host >/dev/null
+	cmake --build --preset host
+
+build-aarch64: sysroot
+	cmake --preset aarch64 >/dev/null
+	cmake --build --preset aarch64
+
+build-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan
+
+test-host: build
+	ctest --preset host
+
+test-asan: build-asan
+	ctest --preset asan
+
+test-aarch64: build-aarch64
+	file build/aarch64/bin/anprd | grep -q 'ARM aarch64'
+	ctest --preset aarch64
+
+test: test-host test-asan test-aarch64
+	@echo "make test: host, asan and aarch64 suites passed"
+
+demo: build
+	@tools/demo.sh build/host/bin
+
+bench: deps
+	cmake --preset host-release >/dev/null
+	cmake --build --preset host-release
+	@tools/bench.sh build/host-release/bin
+
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	@tools/run-fuzzers.sh build/fuzz/bin $(FUZZ_SECONDS)
+
+format:
+	git ls-files -co --exclude-standard -- '*.c' '*.h' '*.cpp' | grep -v '^build/' | xargs clang-format -i
+
+docs: build
+	build/host/bin/anprd --config-doc > docs/config.md
+
+clean:
+	rm -rf build/host build/host-debug build/host-release build/asan build/fuzz build/aarch64

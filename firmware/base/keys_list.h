@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration key table: keys.h makes the index enum of it, keys.c the table. */
+
+/*
+ * ANPR_KEY(ID, section, name, type, default, min, max, choices, reloadable, help)
+ *
+ * Keep keys of a section together: config files and docs/config.md follow
+ * this order. After editing, regenerate docs with `make docs`.
+ */
+ANPR_KEY(DEVICE_ID, "device", "id", STRING, "anpr-0000", 1, 64, NULL, false,
+	 "Unit identifier, printed on every read and part of its id")
+ANPR_KEY(DEVICE_SITE, "device", "site", STRING, "unassigned", 1, 64, NULL, false,
+	 "Site identifier given by the force's back office")
+ANPR_KEY(DEVICE_LANE, "device", "lane", INT, "1", 1, 8, NULL, true,
+	 "Lane the camera watches, counted from the nearside")
+ANPR_KEY(DEVICE_DIRECTION, "device", "direction", ENUM, "towards", 0, 0, "towards|away", true,
+	 "Traffic direction relative to the camera (towards: front plates; away: rear plates)")
+
+ANPR_KEY(BOARD_NAME, "board", "name", STRING, "host-sim", 1, 64, NULL, false,
+	 "Board this configuration describes; must match a folder in boards/")
+
+ANPR_KEY(LOG_LEVEL, "log", "level", ENUM, "info", 0, 0, "error|warn|info|debug", true,
+	 "Most verbose log level written; plate text appears only at debug")
+
+ANPR_KEY(CAMERA_BACKEND, "camera", "backend", ENUM, "replay", 0, 0, "replay|libcamera", false,
+	 "Frame source: a recorded clip or image folder, or the board's camera through libcamera")
+ANPR_KEY(CAMERA_WIDTH, "camera", "width", INT, "1920", 320, 7680, NULL, false, "Stream width in pixels")
+ANPR_KEY(CAMERA_HEIGHT, "camera", "height", INT, "1080", 240, 4320, NULL, false, "Stream height in pixels")
+ANPR_KEY(CAMERA_FPS, "camera", "fps", REAL, "25", 1, 120, NULL, false, "Frame rate requested from the sensor")
+ANPR_KEY(CAMERA_PIXEL_FORMAT, "camera", "pixel_format", ENUM, "YUV420", 0, 0, "YUV420|NV12|RGB888|MJPEG",
+	 false, "Pixel format requested from libcamera")
+ANPR_KEY(CAMERA_EXPOSURE_MAX_US, "camera", "exposure_max_us", INT, "2000", 20, 100000, NULL, true,
+	 "Longest exposure allowed; short exposures keep fast plates sharp")
+ANPR_KEY(CAMERA_GAIN_MAX, "camera", "gain_max", REAL, "8", 1, 64, NULL, true, "Highest analogue gain allowed")
+
+ANPR_KEY(PIPELINE_WORKERS, "pipeline", "workers", INT, "0", 0, 64, NULL, false,
+	 "Plate reader threads; 0 means one per CPU core")
+ANPR_KEY(PIPELINE_FRAME_QUEUE, "pipeline", "frame_queue", INT, "8", 1, 256, NULL, false,
+	 "Frames waiting for a reader before new ones are dropped (and counted)")
+
+ANPR_KEY(OCR_COUNTRY, "ocr", "country", ENUM, "uk", 0, 0, "uk|eu|us|auto", true, "Plate grammar tried first")
+ANPR_KEY(OCR_MIN_CONFIDENCE, "ocr", "min_confidence", REAL, "0.5", 0, 1, NULL, true,
+	 "Reads below this confidence are not reported")
