@@ -48,8 +48,8 @@ set(ENV{PKG_CONFIG_LIBDIR} "${ANPR_SYSROOT}/usr/lib/${_anpr_triplet}/pkgconfig:$
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "${ANPR_SYSROOT}")
 unset(ENV{PKG_CONFIG_PATH})
 
-# ld must also find the libraries' own DT_NEEDED entries (OpenCV -> GDAL ->
-# armadillo, LAPACK, ...), which it looks up via -rpath-link, not -L.
+# ld must also find the libraries' own DT_NEEDED entries (OpenCV -> LAPACK,
+# GDAL -> armadillo, ...), which it looks up via -rpath-link, not -L.
 # Debian's cross ld happens to search the sysroot's default dirs too; this
 # makes it explicit rather than relying on how binutils was configured.
 # BLAS/LAPACK live in blas/ and lapack/ subdirs and are deliberately not

@@ -130,9 +130,11 @@ done < <(find "$work" -type l -lname '/*' -print0)
 log "rewrote $relinked absolute symlinks as relative"
 
 # Fixup 3: libraries that update-alternatives would link into the multiarch
-# dir from a postinst, which extract mode never runs (OpenCV -> armadillo,
-# arpack, superlu -> BLAS/LAPACK). These are the only library alternatives in
-# the current closure; the NEEDED check below catches any new one.
+# dir from a postinst, which extract mode never runs. libopencv_core itself
+# needs libblas.so.3 and liblapack.so.3: without these links the link fails,
+# and -rpath-link to the subdirs would only move the failure to qemu run
+# time. They are the only library alternatives among the current packages'
+# postinsts; the NEEDED check below catches any new one.
 libdir=$work/usr/lib/$multiarch
 for alt in blas/libblas.so.3 lapack/liblapack.so.3; do
   if [[ -e $libdir/$alt ]]; then
@@ -142,8 +144,9 @@ for alt in blas/libblas.so.3 lapack/liblapack.so.3; do
 done
 
 # Check: every DT_NEEDED of every shared library in the multiarch dir must be
-# found there or in usr/lib (a few, e.g. armadillo and hdf4, live there), or the cross link (with -rpath-link) and qemu runs fail later
-# with a far less obvious error. This is how a missing alternative shows up.
+# found there or in usr/lib (armadillo and hdf4 live there), or the cross
+# link and qemu runs fail later with a far less obvious error. This is how a
+# missing alternative shows up.
 # Only warns: a plugin's optional dependency may be legitimately absent.
 # (readelf exits non-zero on the linker scripts named *.so; that is expected.)
 readelf=$(command -v aarch64-linux-gnu-readelf || command -v readelf || true)
