@@ -9,6 +9,10 @@
 
 #include "err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * An 8-bit image: 1 channel (grey) or 3 (BGR, OpenCV's order). Rows are
  * stride bytes apart. An image either owns its pixels (allocated by these
@@ -136,7 +140,7 @@ ANPR_MUST_CHECK anpr_err anpr_cv_resize(const anpr_image *src, anpr_image *dst, 
 ANPR_MUST_CHECK anpr_err anpr_cv_warp_quad(const anpr_image *src, const anpr_point quad[4], anpr_image *dst,
 					   int width, int height, anpr_cv_interp interp);
 
-/* Applies the 2x3 affine matrix m (dst to src mapping as in cv::warpAffine with WARP_INVERSE_MAP unset). */
+/* Applies the 2x3 affine matrix m (src to dst mapping as in cv::warpAffine with WARP_INVERSE_MAP unset). */
 ANPR_MUST_CHECK anpr_err anpr_cv_warp_affine(const anpr_image *src, const double m[6], anpr_image *dst,
 					     int width, int height, anpr_cv_interp interp);
 
@@ -284,5 +288,9 @@ ANPR_MUST_CHECK anpr_err anpr_video_finish(anpr_video_writer *w);
 
 /* OpenCV's version string, for --version output. */
 const char *anpr_cv_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
