@@ -29,8 +29,11 @@ libmbedtls-dev           ECDSA signing, AES-GCM at rest, PBKDF2
 libcamera-dev            camera frame source on the units
 libsystemd-dev           sd_notify readiness and watchdog
 libsqlite3-dev           back-office simulator storage
+libfreetype-dev          anpr-synth renders plate characters from TrueType fonts
 fonts-liberation         synthetic plates: LiberationSansNarrow-Bold
 fonts-roboto-unhinted    synthetic plates: RobotoCondensed-Bold
+fonts-dejavu-extra       OCR training strips: DejaVuSansCondensed-Bold
+fonts-opendin            OCR training strips: OSP-DIN, a free DIN 1451-like font as on EU plates (OFL)
 openssl                  dev PKI and independent signature checks
 python3                  test helpers
 python3-jwcrypto         independent JWS verification in tests

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/* Plate detection: character-like connected components, linked into straight lines of similar glyphs. */
+#include "detect.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Character height as a fraction of plate width (UK: 79 mm of 520 mm; EU plates are alike). */
+#define CHAR_PER_PLATE_WIDTH 0.152f
+/* Smallest character height, in working pixels, that still separates into clean blobs. */
+#define MIN_WORK_CHAR_PX 10.0f
+/* Glyph heights searched at one pyramid level, working pixels. */
+#define MIN_LEVEL_PX 7.0f
+#define MAX_LEVEL_PX 32.0f
+/* Frames wider than this are searched downscaled: 4K plates of 60 px are still 8 px glyphs. */
+#define MAX_WORK_WIDTH 2048
+/* Local-mean threshold window and offset: wide enough to span a glyph and its background. */
+#define THRESH_BLOCK thresh_block()
+#define THRESH_OFFSET thresh_offset()
+/* Hard caps that bound the work per frame whatever the scene. */
+#define MAX_COMPONENTS 40000
+#define MAX_BLOBS 6000
+#define MAX_LINES 256
+#define MAX_LINE_BLOBS 16
+
+static double thresh_offset(void)
+{
+	const char *e = getenv("TOFF");
+	return e ? atof(e) : 12.0;
+}
+static int thresh_block(void)
+{
+	const char *e = getenv("TBLK");
+	return e ? atoi(e) : 15;
+}
+
+typedef struct blob {
+	float x0, y0, x1, y1; /* box, working pixels */
+	float cx, cy, h;
+	float fill;
+	int left, right; /* best neighbours, -1 when none */
+	float left_cost;
+} blob;
+
+typedef struct line {
+	int members[MAX_LINE_BLOBS];
+	int n;
+	anpr_plate_region region;
+	bool light;
+} line;
+
+struct anpr_detector {
+	anpr_detect_cfg cfg;
+	anpr_image norm;    /* the frame, contrast stretched */
+	anpr_image work[2]; /* pyramid levels, alternately */
+	anpr_image bin;
+	anpr_component *comps;
+	blob *blobs;
+	line *lines;
+};
+
+anpr_err anpr_detector_open(const anpr_detect_cfg *cfg, anpr_detector **out)
+{
+	anpr_detector *d = NULL;
+	anpr_err err = ANPR_ERR_NOMEM;
+
+	if (!out)
+		return ANPR_ERR_INVAL;
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		goto out;
+	d->cfg = (anpr_detect_cfg){ .min_plate_width = 60, .max_plate_width = 600, .max_regions = 8 };
+	if (cfg) {
+		if (cfg->min_plate_width < 20 || cfg->max_plate_width < cfg->min_plate_width ||
+		    cfg->max_plate_width > ANPR_IMAGE_MAX_SIDE || cfg->max_regions < 1 ||
+		    cfg->max_regions > 64) {
+			err = ANPR_ERR_INVAL;
+			goto out;
+		}
+		d->cfg = *cfg;
+	}
+	d->comps = malloc(MAX_COMPONENTS * sizeof(*d->comps));
+	d->blobs = malloc(MAX_BLOBS * sizeof(*d->blobs));
+	d->lines = malloc(MAX_LINES * sizeof(*d->lines));
+	if (!d->comps || !d->blobs || !d->lines)
+		goto out;
+	*out = d;
+	d = NULL;
+	err = ANPR_ERR_OK;
+out:
+	anpr_detector_close(d);
+	return err;
+}
+
+void anpr_detector_close(anpr_detector *d)
+{
+	if (!d)
+		return;
+	anpr_image_free(&d->norm);
+	anpr_image_free(&d->work[0]);
+	anpr_image_free(&d->work[1]);
+	anpr_image_free(&d->bin);
+	free(d->comps);
+	free(d->blobs);
+	free(d->lines);
+	free(d);
+}
+
+/* Keeps the components whose size and shape could be one plate character. */
+static size_t filter_blobs(const anpr_component *comps, size_t n, int w, int h, float hmin, float hmax,
+			   blob *out, size_t cap)
+{
+	size_t nb = 0;
+
+	for (size_t i = 0; i < n && nb < cap; i++) {
+		const anpr_component *c = &comps[i];
+		float bh = (float)c->box.height, bw = (float)c->box.width;
+		if (bh < hmin || bh > hmax)
+			continue;
+		/* From a thin '1' or 'I' to a wide 'W'; wider blobs are glyphs fused with a neighbour. */
+		if (bw < 0.08f * bh || bw > 1.15f * bh)
+			continue;
+		float fill = (float)c->area / (bw * bh);
+		if (fill < 0.12f || fill > 0.95f)
+			continue;
+		if (c->box.x <= 0 || c->box.y <= 0 || c->box.x + c->box.width >= w ||
+		    c->box.y + c->box.height >= h)
+			continue;
+		blob *b = &out[nb++];
+		b->x0 = (float)c->box.x;
+		b->y0 = (float)c->box.y;
+		b->x1 = b->x0 + bw;
+		b->y1 = b->y0 + bh;
+		b->cx = b->x0 + bw / 2;
+		b->cy = b->y0 + bh / 2;
+		b->h = bh;
+		b->fill = fill;
+		b->left = b->right = -1;
+		b->left_cost = 0;
+	}
+	return nb;
+}
+
+static int by_x(const void *a, const void *b)
+{
+	const blob *p = a, *q = b;
+	return (p->x0 > q->x0) - (p->x0 < q->x0);
+}
+
+/*
+ * Cost of b following a on the same plate line, or a negative value when it
+ * cannot: similar height, baseline continuing within the tilt allowed, and a
+ * gap no wider than the group space of a plate.
+ */
+static float link_cost(const blob *a, const blob *b)
+{
+	float hmax = fmaxf(a->h, b->h), hmin = fminf(a->h, b->h);
+	float gap = b->x0 - a->x1;
+	float dxc = b->cx - a->cx;
+	float dy = fabsf(b->cy - a->cy);
+
+	if (hmin < 0.72f * hmax || dxc <= 0)
+		return -1;
+	/* Up to the width of a hyphen or an EU band gap between glyph groups. */
+	if (gap < -0.15f * hmax || gap > 1.6f * hmax)
+		return -1;
+	/* tan(20 deg) = 0.36: plates tilted up to 20 degrees, plus slack for jitter. */
+	if (dy > 0.2f * hmax + 0.38f * dxc)
+		return -1;
+	return fmaxf(gap, 0) / hmax + 2.0f * dy / hmax + 2.0f * (1 - hmin / hmax);
+}
+
+/* Links each blob to its best right neighbour when that neighbour agrees (mutual best). */
+static void link_blobs(blob *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		float best = 1e9f;
+		for (size_t j = i + 1; j < n && b[j].x0 <= b[i].x1 + 1.7f * b[i].h; j++) {
+			float c = link_cost(&b[i], &b[j]);
+			if (c >= 0 && c < best) {
+				best = c;
+				b[i].right = (int)j;
+			}
+		}
+		int j = b[i].right;
+		if (j >= 0 && (b[j].left < 0 || best < b[j].left_cost)) {
+			b[j].left = (int)i;
+			b[j].left_cost = best;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (b[i].right >= 0 && b[b[i].right].left != (int)i)
+			b[i].right = -1;
+}
+
+static float median(float *v, int n)
+{
+	/* n is at most MAX_LINE_BLOBS: insertion sort. */
+	for (int i = 1; i < n; i++) {
+		float x = v[i];
+		int j = i - 1;
+		for (; j >= 0 && v[j] > x; j--)
+			v[j + 1] = v[j];
+		v[j + 1] = x;
+	}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Fits the line's geometry and a plate-likeness score; false when it is not plate-like. */
+static bool describe_line(const blob *b, line *l, float inv_scale)
+{
+	float hs[MAX_LINE_BLOBS], gaps[MAX_LINE_BLOBS];
+	float sx = 0, sy = 0, sxx = 0, sxy = 0;
+	int n = l->n;
+
+	for (int i = 0; i < n; i++) {
+		const blob *p = &b[l->members[i]];
+		hs[i] = p->h;
+		sx += p->cx;
+		sy += p->cy;
+		sxx += p->cx * p->cx;
+		sxy += p->cx * p->cy;
+	}
+	float h = median(hs, n);
+	float den = n * sxx - sx * sx;
+	float slope = den > 1e-3f ? (n * sxy - sx * sy) / den : 0;
+	float icpt = (sy - slope * sx) / n;
+	if (fabsf(slope) > 0.40f)
+		return false;
+
+	const blob *first = &b[l->members[0]], *last = &b[l->members[n - 1]];
+	float x0 = first->x0, x1 = last->x1;
+	float width = x1 - x0;
+	/* A plate line is wider than tall: at least about 1.5 glyph heights of text. */
+	if (width < 1.5f * h)
+		return false;
+
+	/* Regular spacing and steady heights are what separate plates from clutter. */
+	int ng = 0;
+	for (int i = 1; i < n; i++)
+		gaps[ng++] = fmaxf(b[l->members[i]].x0 - b[l->members[i - 1]].x1, 0) / h;
+	float hvar = 0, thin = 0;
+	for (int i = 0; i < n; i++) {
+		const blob *p = &b[l->members[i]];
+		hvar += fabsf(p->h - h) / h;
+		thin += (p->x1 - p->x0) < 0.3f * p->h;
+	}
+	hvar /= n;
+	float gmed = ng ? median(gaps, ng) : 0;
+
+	float count_score = n >= 4 && n <= 9 ? 1.0f : n == 3 ? 0.5f : n <= 12 ? 0.6f : 0.2f;
+	float score = count_score * (1 - fminf(hvar * 3, 0.8f));
+	/* Mostly thin bars is a grille or railing, not text. */
+	if (thin > 0.6f * n)
+		score *= 0.3f;
+	if (gmed > 0.6f)
+		score *= 0.5f;
+
+	float angle = atanf(slope);
+	float ca = cosf(angle), sa = sinf(angle);
+	float ymid0 = icpt + slope * x0, ymid1 = icpt + slope * x1;
+	float hh = h / 2;
+	anpr_plate_region *r = &l->region;
+
+	/* Text row corners, working coordinates: along the fitted line, glyph height across it. */
+	anpr_point t[4] = {
+		{ x0 + sa * hh, ymid0 - ca * hh },
+		{ x1 + sa * hh, ymid1 - ca * hh },
+		{ x1 - sa * hh, ymid1 + ca * hh },
+		{ x0 - sa * hh, ymid0 + ca * hh },
+	};
+	/* The plate extends about 0.2 h above and below the glyphs and 0.3 h beyond them. */
+	float ex = 0.3f * h, ey = hh + 0.2f * h;
+	anpr_point p[4] = {
+		{ x0 - ex * ca + sa * ey, ymid0 - ex * sa - ca * ey },
+		{ x1 + ex * ca + sa * ey, ymid1 + ex * sa - ca * ey },
+		{ x1 + ex * ca - sa * ey, ymid1 + ex * sa + ca * ey },
+		{ x0 - ex * ca - sa * ey, ymid0 - ex * sa + ca * ey },
+	};
+	for (int i = 0; i < 4; i++) {
+		r->text[i] = (anpr_point){ t[i].x * inv_scale, t[i].y * inv_scale };
+		r->plate[i] = (anpr_point){ p[i].x * inv_scale, p[i].y * inv_scale };
+	}
+	r->char_height = h * inv_scale;
+	r->angle_deg = angle * 180.0f / (float)M_PI;
+	r->score = score;
+	r->n_chars = n;
+	r->light_text = l->light;
+	return score > 0.05f;
+}
+
+/* Collects the chains of mutually linked blobs into lines. */
+static size_t collect_lines(blob *b, size_t nb, bool light, float inv_scale, line *lines, size_t nl,
+			    size_t cap)
+{
+	for (size_t i = 0; i < nb && nl < cap; i++) {
+		if (b[i].left >= 0 || b[i].right < 0)
+			continue; /* not the start of a chain of two or more */
+		line *l = &lines[nl];
+		l->n = 0;
+		l->light = light;
+		for (int k = (int)i; k >= 0 && l->n < MAX_LINE_BLOBS; k = b[k].right)
+			l->members[l->n++] = k;
+		if (l->n >= 3 && describe_line(b, l, inv_scale))
+			nl++;
+	}
+	return nl;
+}
+
+static void centre(const anpr_point q[4], float *x, float *y)
+{
+	*x = (q[0].x + q[1].x + q[2].x + q[3].x) / 4;
+	*y = (q[0].y + q[1].y + q[2].y + q[3].y) / 4;
+}
+
+/* True when two regions are the same plate seen twice (both polarities, or a sub-line). */
+static bool same_plate(const anpr_plate_region *a, const anpr_plate_region *b)
+{
+	float ax, ay, bx, by;
+	anpr_rect ra = anpr_cv_bounding_rect(a->plate, 4), rb = anpr_cv_bounding_rect(b->plate, 4);
+
+	centre(a->plate, &ax, &ay);
+	centre(b->plate, &bx, &by);
+	bool a_in_b = ax >= rb.x && ax <= rb.x + rb.width && ay >= rb.y && ay <= rb.y + rb.height;
+	bool b_in_a = bx >= ra.x && bx <= ra.x + ra.width && by >= ra.y && by <= ra.y + ra.height;
+	return a_in_b || b_in_a;
+}
+
+static int by_score(const void *a, const void *b)
+{
+	const line *p = a, *q = b;
+	return (p->region.score < q->region.score) - (p->region.score > q->region.score);
+}
+
+/* Maps the 1st..99th percentile of src onto 0..255 (gain capped at 6) into dst. */
+static anpr_err stretch(const anpr_image *src, anpr_image *dst)
+{
+	uint32_t hist[256] = { 0 };
+	uint8_t lut[256];
+	anpr_err err = anpr_image_alloc(dst, src->width, src->height, 1);
+
+	if (err)
+		return err;
+	/* Every fourth row and column is plenty for a histogram. */
+	for (int y = 0; y < src->height; y += 4) {
+		const uint8_t *row = src->data + (size_t)y * src->stride;
+		for (int x = 0; x < src->width; x += 4)
+			hist[row[x]]++;
+	}
+	uint32_t total = 0, acc = 0;
+	for (int i = 0; i < 256; i++)
+		total += hist[i];
+	int lo = 0, hi = 255;
+	for (int i = 0; i < 256; i++) {
+		acc += hist[i];
+		if (acc <= total / 100)
+			lo = i;
+		if (acc < total - total / 100)
+			hi = i + 1;
+	}
+	if (hi > 255)
+		hi = 255;
+	float gain = hi > lo ? 255.0f / (float)(hi - lo) : 1.0f;
+	if (gain > 6)
+		gain = 6;
+	for (int i = 0; i < 256; i++) {
+		float v = ((float)i - (float)lo) * gain;
+		lut[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
+	}
+	for (int y = 0; y < src->height; y++) {
+		const uint8_t *s = src->data + (size_t)y * src->stride;
+		uint8_t *o = dst->data + (size_t)y * dst->stride;
+		for (int x = 0; x < src->width; x++)
+			o[x] = lut[s[x]];
+	}
+	return ANPR_ERR_OK;
+}
+
+/* Thresholds one pyramid level in both polarities and collects its plate lines. */
+static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, float hmax, float scale,
+			   size_t *nl)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		bool light = pass == 1;
+		size_t nc;
+		anpr_err err;
+		/* Dark glyphs: below the local mean by the offset; light glyphs: above it. */
+		err = anpr_cv_adaptive_threshold(src, &d->bin, THRESH_BLOCK,
+						 light ? -THRESH_OFFSET : THRESH_OFFSET, false, !light);
+		if (err)
+			return err;
+		err = anpr_cv_components(&d->bin, d->comps, MAX_COMPONENTS, &nc);
+		if (err)
+			return err;
+		if (nc > MAX_COMPONENTS)
+			nc = MAX_COMPONENTS;
+		size_t nb =
+		    filter_blobs(d->comps, nc, src->width, src->height, hmin, hmax, d->blobs, MAX_BLOBS);
+		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
+		link_blobs(d->blobs, nb);
+		*nl = collect_lines(d->blobs, nb, light, 1.0f / scale, d->lines, *nl, MAX_LINES);
+	}
+	return ANPR_ERR_OK;
+}
+
+anpr_err anpr_detect(anpr_detector *d, const anpr_image *grey, anpr_plate_region *out, size_t max, size_t *n)
+{
+	anpr_err err;
+	const anpr_image *src = grey;
+
+	if (!d || !grey || !out || !n || grey->channels != 1 || grey->width < 16 || grey->height < 16)
+		return ANPR_ERR_INVAL;
+	*n = 0;
+
+	float scale = MIN_WORK_CHAR_PX / (CHAR_PER_PLATE_WIDTH * (float)d->cfg.min_plate_width);
+	if (scale > 1)
+		scale = 1;
+	if ((float)grey->width * scale > MAX_WORK_WIDTH)
+		scale = (float)MAX_WORK_WIDTH / (float)grey->width;
+
+	/* Stretch contrast once, so the fixed threshold offset means the same in dim and bright scenes. */
+	err = stretch(grey, &d->norm);
+	if (err)
+		return err;
+	src = &d->norm;
+
+	/* Glyph heights wanted, in frame pixels. */
+	float want_min = CHAR_PER_PLATE_WIDTH * (float)d->cfg.min_plate_width * 0.7f;
+	float want_max = CHAR_PER_PLATE_WIDTH * (float)d->cfg.max_plate_width * 1.4f;
+	size_t nl = 0;
+
+	/*
+	 * A pyramid: each level finds glyphs MIN_LEVEL_PX..MAX_LEVEL_PX tall with
+	 * the same small threshold window, which separates glyphs of that size
+	 * best; larger glyphs are found at coarser levels.
+	 */
+	for (int level = 0; level < 6; level++) {
+		float lo = level == 0 ? fmaxf(MIN_LEVEL_PX, want_min * scale) : MIN_LEVEL_PX;
+		float hi = MAX_LEVEL_PX;
+		if (want_max * scale <= MAX_LEVEL_PX * 1.25f)
+			hi = want_max * scale; /* last level takes the rest */
+		if (scale < 0.999f) {
+			int w = (int)lroundf((float)grey->width * scale),
+			    h = (int)lroundf((float)grey->height * scale);
+			if (w < 32 || h < 32)
+				break;
+			anpr_image *dst = &d->work[level % 2];
+			err = anpr_cv_resize(src, dst, w, h, ANPR_CV_INTER_AREA);
+			if (err)
+				return err;
+			src = dst;
+			scale = (float)w / (float)grey->width;
+		}
+		err = find_lines(d, src, lo, hi, scale, &nl);
+		if (err)
+			return err;
+		if (hi >= want_max * scale)
+			break;
+		/* Overlap the levels a little so glyphs at the boundary are not lost. */
+		scale *= MIN_LEVEL_PX / (MAX_LEVEL_PX * 0.8f);
+	}
+
+	qsort(d->lines, nl, sizeof(*d->lines), by_score);
+	size_t cap = max < (size_t)d->cfg.max_regions ? max : (size_t)d->cfg.max_regions;
+	for (size_t i = 0; i < nl && *n < cap; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < *n && !dup; k++)
+			dup = same_plate(&out[k], &d->lines[i].region);
+		if (!dup)
+			out[(*n)++] = d->lines[i].region;
+	}
+	return ANPR_ERR_OK;
+}

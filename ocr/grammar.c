@@ -1,0 +1,1203 @@
+/* SPDX-License-Identifier: MIT */
+/* Plate grammars as data tables, and the k-best search that turns OCR alternatives into ranked plates. */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "grammar.h"
+#include "grammar_internal.h"
+
+/*
+ * How it works. A plate format is a set of fixed-length templates; each template
+ * gives, per position, a class of allowed characters (a pattern code from the
+ * table below), a prior, and at most one check that needs several positions (an
+ * age identifier, a Northern Ireland county code, "a letter and a digit").
+ * A reading of an OCR line is (template, symbols dropped at each end, one
+ * character per kept position). Its weight is
+ *
+ *     prior * drop factors * product over positions of w(position, class, char)
+ *
+ * where w is the largest of: p of an alternative equal to char (when char fits
+ * the class), or a look-alike penalty times p of an alternative that does not
+ * fit the class and looks like char. The score of a text is the sum of the
+ * weights of all readings spelling it, divided by the total weight of every
+ * grammar-valid reading of the line (computed exactly, position by position,
+ * not just over the texts found), so the scores of all possible texts sum to 1.
+ * A beam search per template finds the candidate texts.
+ */
+
+/* ---- Symbols and character classes ---- */
+
+enum { N_SYM = 36, SYM_DIGIT0 = 26 };
+
+#define L_(c) (UINT64_C(1) << ((c) - 'A'))
+#define D_(c) (UINT64_C(1) << (SYM_DIGIT0 + (c) - '0'))
+#define ALL_LETTERS ((UINT64_C(1) << 26) - 1)
+#define ALL_DIGITS (((UINT64_C(1) << 10) - 1) << SYM_DIGIT0)
+#define VOWELS (L_('A') | L_('E') | L_('I') | L_('O') | L_('U'))
+
+/* 0..25 for 'A'..'Z', 26..35 for '0'..'9', -1 for anything else. */
+static int sym(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= '0' && c <= '9')
+		return SYM_DIGIT0 + (c - '0');
+	return -1;
+}
+
+static bool in_set(uint64_t set, int s)
+{
+	return s >= 0 && ((set >> s) & 1u);
+}
+
+enum cls {
+	C_NEVER, /* not a pattern code: matches nothing, so a typo in a template fails the tests */
+	C_LETTER,
+	C_DIGIT,
+	C_NONZERO,
+	C_ALNUM,
+	C_UK_REGION,
+	C_UK_TAG,
+	C_UK_RANDOM,
+	C_UK_AGE,
+	C_GB,
+	C_NI_CODE1,
+	C_NI_CODE2,
+	C_Q,
+	C_DE_SUFFIX,
+	C_NL,
+	C_ES,
+	C_PL,
+	C_RO_B,
+	C_IE_YEAR3,
+	C_COUNT
+};
+
+static const uint64_t class_set[C_COUNT] = {
+	[C_NEVER] = 0,
+	[C_LETTER] = ALL_LETTERS,
+	[C_DIGIT] = ALL_DIGITS,
+	[C_NONZERO] = ALL_DIGITS & ~D_('0'),
+	[C_ALNUM] = ALL_LETTERS | ALL_DIGITS,
+	/* Current format, first letter: the DVLA region letters. */
+	[C_UK_REGION] = ALL_LETTERS & ~(L_('I') | L_('J') | L_('Q') | L_('T') | L_('U') | L_('X') | L_('Z')),
+	/* Current format, second letter (local memory tag). */
+	[C_UK_TAG] = ALL_LETTERS & ~(L_('I') | L_('Q') | L_('Z')),
+	/* Current format, the three random letters: Z is used, I and Q never. */
+	[C_UK_RANDOM] = ALL_LETTERS & ~(L_('I') | L_('Q')),
+	/* Prefix and suffix year letters A..Y: I, O, Q, U and Z were never year letters. */
+	[C_UK_AGE] = ALL_LETTERS & ~(L_('I') | L_('O') | L_('Q') | L_('U') | L_('Z')),
+	/* Great Britain letter groups (serial letter and area code) before 2001: I and Z were
+	 * reserved for Ireland and Q for vehicles of unknown age. */
+	[C_GB] = ALL_LETTERS & ~(L_('I') | L_('Q') | L_('Z')),
+	/* Northern Ireland county codes, first and second letter; ni_codes[] has the pairs. */
+	[C_NI_CODE1] = ALL_LETTERS & ~(L_('Q') | L_('Z')),
+	[C_NI_CODE2] = L_('A') | L_('B') | L_('G') | L_('I') | L_('J') | L_('L') | L_('W') | L_('Z'),
+	[C_Q] = L_('Q'),
+	/* German suffix: E (electric) or H (historic). */
+	[C_DE_SUFFIX] = L_('E') | L_('H'),
+	/* Dutch: no vowels, C, Q or Y (M and W kept: older sidecodes used them). */
+	[C_NL] = ALL_LETTERS & ~(VOWELS | L_('C') | L_('Q') | L_('Y')),
+	/* Spanish 2000 series: consonants without Q (Ñ cannot occur here). */
+	[C_ES] = ALL_LETTERS & ~(VOWELS | L_('Q')),
+	/* Polish serial letters avoid the look-alikes of 8, 0, 1, 0 and 2. */
+	[C_PL] = ALL_LETTERS & ~(L_('B') | L_('D') | L_('I') | L_('O') | L_('Z')),
+	/* Romanian Bucharest marks start with B. */
+	[C_RO_B] = L_('B'),
+	/* Irish three-digit years (2013 on) end in 1 or 2 (half-year). */
+	[C_IE_YEAR3] = D_('1') | D_('2'),
+};
+
+/* Pattern codes used in the template table; any other byte maps to C_NEVER. */
+static const unsigned char code_class[128] = {
+	['L'] = C_LETTER,   ['D'] = C_DIGIT,     ['N'] = C_NONZERO,   ['X'] = C_ALNUM, ['r'] = C_UK_REGION,
+	['t'] = C_UK_TAG,   ['u'] = C_UK_RANDOM, ['a'] = C_UK_AGE,    ['g'] = C_GB,    ['i'] = C_NI_CODE1,
+	['z'] = C_NI_CODE2, ['Q'] = C_Q,         ['E'] = C_DE_SUFFIX, ['k'] = C_NL,    ['e'] = C_ES,
+	['p'] = C_PL,       ['b'] = C_RO_B,      ['y'] = C_IE_YEAR3,
+};
+
+static int class_of(char code)
+{
+	return code_class[(unsigned char)code & 127];
+}
+
+/* Northern Ireland county and borough codes (DVA list): the AZ..YZ series and the I codes. */
+static const char ni_codes[][3] = {
+	"AZ", "BZ", "CZ", "DZ", "EZ", "FZ", "GZ", "HZ", "JZ", "KZ", "LZ", "MZ", "NZ", "OZ", "PZ", "RZ", "SZ",
+	"TZ", "UZ", "VZ", "WZ", "XZ", "YZ", "IA", "IB", "IG", "IJ", "IL", "IW", "JI", "OI", "UI", "XI",
+};
+
+/* ---- Look-alikes ---- */
+
+/* Penalties, multiplied by the p of the alternative that was substituted. */
+#define SUBST_STRONG 0.25f /* classic plate-font look-alikes: O/0, I/1, S/5, B/8, Z/2, G/6 */
+#define SUBST_WEAK 0.1f    /* shapes distinct in the plate font that blur alike: D/0, Q/0, A/4, T/7, T/1 */
+
+typedef struct lookalike {
+	char to[3]; /* '\0' where unused */
+	float f[3];
+} lookalike;
+
+#define LA_L(c) ((c) - 'A')
+#define LA_D(c) (SYM_DIGIT0 + (c) - '0')
+
+static const lookalike lookalikes[N_SYM] = {
+	[LA_D('0')] = { { 'O', 'D', 'Q' }, { SUBST_STRONG, SUBST_WEAK, SUBST_WEAK } },
+	[LA_L('O')] = { { '0', 'D', 'Q' }, { SUBST_STRONG, SUBST_WEAK, SUBST_WEAK } },
+	[LA_L('D')] = { { '0', 'O', 'Q' }, { SUBST_WEAK, SUBST_WEAK, SUBST_WEAK } },
+	[LA_L('Q')] = { { '0', 'O', 'D' }, { SUBST_WEAK, SUBST_WEAK, SUBST_WEAK } },
+	[LA_D('1')] = { { 'I', 'T' }, { SUBST_STRONG, SUBST_WEAK } },
+	[LA_L('I')] = { { '1', 'T' }, { SUBST_STRONG, SUBST_WEAK } },
+	[LA_L('T')] = { { '1', '7', 'I' }, { SUBST_WEAK, SUBST_WEAK, SUBST_WEAK } },
+	[LA_D('7')] = { { 'T' }, { SUBST_WEAK } },
+	[LA_D('5')] = { { 'S' }, { SUBST_STRONG } },
+	[LA_L('S')] = { { '5' }, { SUBST_STRONG } },
+	[LA_D('8')] = { { 'B' }, { SUBST_STRONG } },
+	[LA_L('B')] = { { '8' }, { SUBST_STRONG } },
+	[LA_D('2')] = { { 'Z' }, { SUBST_STRONG } },
+	[LA_L('Z')] = { { '2' }, { SUBST_STRONG } },
+	[LA_D('6')] = { { 'G' }, { SUBST_STRONG } },
+	[LA_L('G')] = { { '6' }, { SUBST_STRONG } },
+	[LA_D('4')] = { { 'A' }, { SUBST_WEAK } },
+	[LA_L('A')] = { { '4' }, { SUBST_WEAK } },
+};
+
+/* ---- Templates ---- */
+
+/*
+ * Priors per template (layout), roughly how often each layout passes a UK camera. Only
+ * ratios matter, since scores are normalised; a text matching several layouts (a
+ * German and a Polish one, say) collects the prior of each.
+ */
+#define PRIOR_UK_CURRENT 1.0f   /* most vehicles on UK roads */
+#define PRIOR_UK_PREFIX 0.1f    /* 1983-2001 vehicles, still common */
+#define PRIOR_UK_SUFFIX 0.03f   /* classics and transferred marks */
+#define PRIOR_UK_NI 0.03f       /* per layout (8); Northern Ireland vehicles travel in GB */
+#define PRIOR_UK_DATELESS 0.01f /* per layout (24); cherished marks */
+#define PRIOR_UK_Q 0.02f        /* rare, but must beat a prefix mark with D read as Q */
+#define PRIOR_EU 0.01f          /* per layout of a named European format; foreign cars are few */
+#define PRIOR_EU_GENERIC 0.002f /* any other European plate: overlaps everything, so kept low */
+#define PRIOR_US 0.001f         /* US plates are rare here and the grammar is very loose */
+
+enum check {
+	CHK_NONE,
+	CHK_AGE,    /* pat[at-1..at] is an issued age identifier */
+	CHK_NI,     /* pat[at-1..at] is a Northern Ireland county code */
+	CHK_EU_MIX, /* at least one letter and one digit */
+	CHK_US,     /* at least one digit, or at least four letters */
+};
+
+typedef struct tmpl {
+	anpr_plate_format fmt;
+	float prior;
+	unsigned char check; /* enum check */
+	unsigned char at;    /* for CHK_AGE, CHK_NI: index of the pair's second symbol */
+	const char *pat;     /* one class_of() code per symbol, at most ANPR_VRM_MAX */
+} tmpl;
+
+/* One row per template; kept on one line each so the table reads as a table. */
+/* clang-format off */
+#define UK(f, prior, pat) { ANPR_FMT_UK_##f, prior, CHK_NONE, 0, pat }
+#define NI(pat, at) { ANPR_FMT_UK_NI, PRIOR_UK_NI, CHK_NI, at, pat }
+#define EU(pat) { ANPR_FMT_EU, PRIOR_EU, CHK_NONE, 0, pat }
+#define EU_ANY(pat) { ANPR_FMT_EU, PRIOR_EU_GENERIC, CHK_EU_MIX, 0, pat }
+#define US(pat) { ANPR_FMT_US, PRIOR_US, CHK_US, 0, pat }
+/* clang-format on */
+
+/*
+ * Pattern codes: L letter, D digit, N digit 1-9, X letter or digit; r t u current
+ * format region, tag and random letters; a year letter of prefix and suffix marks;
+ * g Great Britain letter group; i z Northern Ireland county code; Q the letter Q;
+ * E German E/H; k Dutch letter; e Spanish letter; p Polish serial letter; b the
+ * letter B; y the last digit of an Irish three-digit year.
+ *
+ * Most specific first: anpr_grammar_classify() returns the format of the first
+ * template that matches, so UK formats precede European ones, and those the US.
+ * Variable-length formats are written out as one template per length.
+ */
+static const tmpl templates[] = {
+	/* Current (2001 on): region, memory tag, age identifier, three random letters. */
+	{ ANPR_FMT_UK_CURRENT, PRIOR_UK_CURRENT, CHK_AGE, 3, "rtDDuuu" },
+	/* Prefix (1983-2001): year letter, 1-3 digits without a leading zero, serial letter + area code. */
+	UK(PREFIX, PRIOR_UK_PREFIX, "aNggg"),
+	UK(PREFIX, PRIOR_UK_PREFIX, "aNDggg"),
+	UK(PREFIX, PRIOR_UK_PREFIX, "aNDDggg"),
+	/* Suffix (1963-1983): serial letter + area code, 1-3 digits, year letter. */
+	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNa"),
+	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNDa"),
+	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNDDa"),
+	/* Q marks: Q, 1-3 digits, three letters. */
+	UK(Q, PRIOR_UK_Q, "QNggg"),
+	UK(Q, PRIOR_UK_Q, "QNDggg"),
+	UK(Q, PRIOR_UK_Q, "QNDDggg"),
+	/* Northern Ireland: optional serial letter, county code, 1-4 digits. */
+	NI("izN", 1),
+	NI("izND", 1),
+	NI("izNDD", 1),
+	NI("izNDDD", 1),
+	NI("gizN", 2),
+	NI("gizND", 2),
+	NI("gizNDD", 2),
+	NI("gizNDDD", 2),
+	/* Dateless (before 1963, now cherished): 1-4 digits and 1-3 letters, either order. */
+	UK(DATELESS, PRIOR_UK_DATELESS, "Ng"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "Ngg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "Nggg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDgg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDggg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDgg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDggg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDgg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDggg"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gN"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gND"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gNDD"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gNDDD"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggN"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggND"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggNDD"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggNDDD"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggN"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggND"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggNDD"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggNDDD"),
+	/* Slovak BA123AB, French SIV AB123CD, Italian AB123CD, Polish XX123AB. */
+	EU("LLDDDLL"),
+	/* Czech 1AB2345, 1A23456. */
+	EU("NLXDDDD"),
+	/* Romanian B123ABC, B12ABC, AB12ABC. */
+	EU("bDDLLL"),
+	EU("bDDDLLL"),
+	EU("LLDDLLL"),
+	/* Spanish 1234BCD. */
+	EU("DDDDeee"),
+	/* Dutch sidecodes 1-14. */
+	EU("kkDDDD"),
+	EU("DDDDkk"),
+	EU("DDkkDD"),
+	EU("kkDDkk"),
+	EU("kkkkDD"),
+	EU("DDkkkk"),
+	EU("DDkkkD"),
+	EU("DkkkDD"),
+	EU("kkDDDk"),
+	EU("kDDDkk"),
+	EU("kkkDDk"),
+	EU("kDDkkk"),
+	EU("DkkDDD"),
+	EU("DDDkkD"),
+	/* Polish: 2-letter district + 5, 3-letter district + 4 or 5. */
+	EU("LLDDDDD"),
+	EU("LLDDDDp"),
+	EU("LLDpDDD"),
+	EU("LLDppDD"),
+	EU("LLLpDDD"),
+	EU("LLLppDD"),
+	EU("LLLDpDD"),
+	EU("LLLDDpp"),
+	EU("LLLDppD"),
+	EU("LLLDDpD"),
+	EU("LLLDDDDD"),
+	EU("LLLDDDDp"),
+	EU("LLLDDDpp"),
+	/* German: district (1-3) and letters (1-2), 1-4 digits, at most 8 symbols with the E/H. */
+	EU("LLN"),
+	EU("LLND"),
+	EU("LLNDD"),
+	EU("LLNDDD"),
+	EU("LLLN"),
+	EU("LLLND"),
+	EU("LLLNDD"),
+	EU("LLLNDDD"),
+	EU("LLLLN"),
+	EU("LLLLND"),
+	EU("LLLLNDD"),
+	EU("LLLLNDDD"),
+	EU("LLLLLN"),
+	EU("LLLLLND"),
+	EU("LLLLLNDD"),
+	EU("LLNE"),
+	EU("LLNDE"),
+	EU("LLNDDE"),
+	EU("LLNDDDE"),
+	EU("LLLNE"),
+	EU("LLLNDE"),
+	EU("LLLNDDE"),
+	EU("LLLNDDDE"),
+	EU("LLLLNE"),
+	EU("LLLLNDE"),
+	EU("LLLLNDDE"),
+	EU("LLLLLNE"),
+	EU("LLLLLNDE"),
+	/* Irish: year (2 digits, or 3 from 2013), county (1-2 letters), 1-6 digit sequence. */
+	EU("DDLN"),
+	EU("DDLND"),
+	EU("DDLNDD"),
+	EU("DDLNDDD"),
+	EU("DDLNDDDD"),
+	EU("DDLNDDDDD"),
+	EU("DDLLN"),
+	EU("DDLLND"),
+	EU("DDLLNDD"),
+	EU("DDLLNDDD"),
+	EU("DDLLNDDDD"),
+	EU("DDLLNDDDDD"),
+	EU("DDyLN"),
+	EU("DDyLND"),
+	EU("DDyLNDD"),
+	EU("DDyLNDDD"),
+	EU("DDyLNDDDD"),
+	EU("DDyLNDDDDD"),
+	EU("DDyLLN"),
+	EU("DDyLLND"),
+	EU("DDyLLNDD"),
+	EU("DDyLLNDDD"),
+	EU("DDyLLNDDDD"),
+	/* Any other European plate: 5-8 symbols with a letter and a digit. */
+	EU_ANY("XXXXX"),
+	EU_ANY("XXXXXX"),
+	EU_ANY("XXXXXXX"),
+	EU_ANY("XXXXXXXX"),
+	/* US: 2-7 symbols, a digit or at least four letters (vanity plates). */
+	US("XX"),
+	US("XXX"),
+	US("XXXX"),
+	US("XXXXX"),
+	US("XXXXXX"),
+	US("XXXXXXX"),
+};
+
+enum { N_TMPL = sizeof(templates) / sizeof(templates[0]) };
+
+static bool applies(const tmpl *t, anpr_country country)
+{
+	return country == ANPR_COUNTRY_AUTO || anpr_plate_format_country(t->fmt) == country;
+}
+
+/* ---- Age identifiers ---- */
+
+/* Which two-digit age identifiers have been issued: bit k of the 100-bit set. */
+typedef struct age_set {
+	uint64_t bits[2];
+} age_set;
+
+static void age_add(age_set *a, int id)
+{
+	a->bits[id / 64] |= UINT64_C(1) << (id % 64);
+}
+
+static bool age_has(const age_set *a, int id)
+{
+	return id >= 0 && id < 100 && ((a->bits[id / 64] >> (id % 64)) & 1u);
+}
+
+/*
+ * March identifiers are the year's last two digits (02 = March 2002), September ones
+ * the year + 50 modulo 100 (51 = Sept 2001, 76 = Sept 2026, 00 = Sept 2050). DVLA's
+ * scheme ends in February 2051; after that the cycle simply wraps here.
+ */
+#define UK_CIVIL_SLACK 3600   /* UK time is UTC or UTC+1: a new identifier counts from 23:00 UTC */
+#define LAST_USEFUL_YEAR 2101 /* after 2051 every identifier is set anyway; bounds the loop */
+
+static void issued_ages(time_t now, age_set *out)
+{
+	struct tm tm;
+	time_t t;
+
+	memset(out, 0, sizeof(*out));
+	/* Year 9999 at most keeps gmtime_r() in range; only a 64-bit time_t gets there. */
+	if ((int64_t)now > INT64_C(253402300799) - UK_CIVIL_SLACK)
+		now = (time_t)(INT64_C(253402300799) - UK_CIVIL_SLACK);
+	t = now + UK_CIVIL_SLACK;
+	if (!gmtime_r(&t, &tm))
+		return;
+	int year = tm.tm_year + 1900;
+	for (int y = 2001; y <= year && y <= LAST_USEFUL_YEAR; y++) {
+		bool past = y < year;
+		if (y >= 2002 && (past || tm.tm_mon >= 2))
+			age_add(out, y % 100);
+		if (past || tm.tm_mon >= 8)
+			age_add(out, (y + 50) % 100);
+	}
+}
+
+static time_t floored_now(void)
+{
+	time_t now = time(NULL);
+	return now < ANPR_GRAMMAR_TIME_FLOOR ? ANPR_GRAMMAR_TIME_FLOOR : now;
+}
+
+/* ---- Matching a text against a template ---- */
+
+static bool ni_code(char a, char b)
+{
+	for (size_t i = 0; i < sizeof(ni_codes) / sizeof(ni_codes[0]); i++)
+		if (ni_codes[i][0] == a && ni_codes[i][1] == b)
+			return true;
+	return false;
+}
+
+static bool age_code(const age_set *ages, char a, char b)
+{
+	if (a < '0' || a > '9' || b < '0' || b > '9')
+		return false;
+	return age_has(ages, (a - '0') * 10 + (b - '0'));
+}
+
+/* The template's multi-position check on a complete text of its length. */
+static bool check_ok(const tmpl *t, const char *text, size_t len, const age_set *ages)
+{
+	int letters = 0, digits = 0;
+
+	switch ((enum check)t->check) {
+	case CHK_NONE:
+		return true;
+	case CHK_AGE:
+		return age_code(ages, text[t->at - 1], text[t->at]);
+	case CHK_NI:
+		return ni_code(text[t->at - 1], text[t->at]);
+	case CHK_EU_MIX:
+	case CHK_US:
+		for (size_t i = 0; i < len; i++) {
+			letters += text[i] >= 'A' && text[i] <= 'Z';
+			digits += text[i] >= '0' && text[i] <= '9';
+		}
+		if (t->check == CHK_EU_MIX)
+			return letters > 0 && digits > 0;
+		return digits > 0 || letters >= 4;
+	}
+	return false;
+}
+
+/* Whether text, of the template's length len, matches it. */
+static bool matches_len(const tmpl *t, const char *text, size_t len, const age_set *ages)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!in_set(class_set[class_of(t->pat[i])], sym(text[i])))
+			return false;
+	return check_ok(t, text, len, ages);
+}
+
+static bool matches(const tmpl *t, const char *text, size_t len, const age_set *ages)
+{
+	return strlen(t->pat) == len && matches_len(t, text, len, ages);
+}
+
+static anpr_plate_format classify_ages(const char *vrm, anpr_country country, const age_set *ages)
+{
+	size_t len = 0;
+
+	if (!vrm)
+		return ANPR_FMT_NONE;
+	while (len <= ANPR_VRM_MAX && vrm[len])
+		len++;
+	if (len == 0 || len > ANPR_VRM_MAX)
+		return ANPR_FMT_NONE;
+	for (size_t i = 0; i < N_TMPL; i++)
+		if (applies(&templates[i], country) && matches(&templates[i], vrm, len, ages))
+			return templates[i].fmt;
+	return ANPR_FMT_NONE;
+}
+
+/* ---- Public: names, normalisation, classification ---- */
+
+const char *anpr_plate_format_name(anpr_plate_format f)
+{
+	switch (f) {
+	case ANPR_FMT_NONE:
+		return "none";
+	case ANPR_FMT_UK_CURRENT:
+		return "uk-current";
+	case ANPR_FMT_UK_PREFIX:
+		return "uk-prefix";
+	case ANPR_FMT_UK_SUFFIX:
+		return "uk-suffix";
+	case ANPR_FMT_UK_DATELESS:
+		return "uk-dateless";
+	case ANPR_FMT_UK_NI:
+		return "uk-ni";
+	case ANPR_FMT_UK_Q:
+		return "uk-q";
+	case ANPR_FMT_EU:
+		return "eu";
+	case ANPR_FMT_US:
+		return "us";
+	case ANPR_FMT_COUNT_:
+		break;
+	}
+	return "none";
+}
+
+anpr_country anpr_plate_format_country(anpr_plate_format f)
+{
+	switch (f) {
+	case ANPR_FMT_UK_CURRENT:
+	case ANPR_FMT_UK_PREFIX:
+	case ANPR_FMT_UK_SUFFIX:
+	case ANPR_FMT_UK_DATELESS:
+	case ANPR_FMT_UK_NI:
+	case ANPR_FMT_UK_Q:
+		return ANPR_COUNTRY_UK;
+	case ANPR_FMT_EU:
+		return ANPR_COUNTRY_EU;
+	case ANPR_FMT_US:
+		return ANPR_COUNTRY_US;
+	case ANPR_FMT_NONE:
+	case ANPR_FMT_COUNT_:
+		break;
+	}
+	return ANPR_COUNTRY_AUTO;
+}
+
+const char *anpr_country_name(anpr_country c)
+{
+	switch (c) {
+	case ANPR_COUNTRY_AUTO:
+		return "auto";
+	case ANPR_COUNTRY_UK:
+		return "uk";
+	case ANPR_COUNTRY_EU:
+		return "eu";
+	case ANPR_COUNTRY_US:
+		return "us";
+	}
+	return "unknown";
+}
+
+anpr_err anpr_country_parse(const char *s, anpr_country *out)
+{
+	static const anpr_country all[] = { ANPR_COUNTRY_AUTO, ANPR_COUNTRY_UK, ANPR_COUNTRY_EU,
+					    ANPR_COUNTRY_US };
+
+	if (!s || !out)
+		return ANPR_ERR_INVAL;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(s, anpr_country_name(all[i])) == 0) {
+			*out = all[i];
+			return ANPR_ERR_OK;
+		}
+	}
+	return ANPR_ERR_INVAL;
+}
+
+bool anpr_grammar_normalise(const char *in, char out[ANPR_VRM_BUF])
+{
+	size_t n = 0;
+
+	if (!in || !out)
+		return false;
+	out[0] = '\0';
+	for (; *in; in++) {
+		char c = *in;
+		if (c == ' ' || c == '-' || c == '.')
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (sym(c) < 0 || n == ANPR_VRM_MAX) {
+			out[0] = '\0';
+			return false;
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
+anpr_plate_format anpr_grammar_classify_at(const char *vrm, anpr_country country, time_t now)
+{
+	age_set ages;
+
+	issued_ages(now, &ages);
+	return classify_ages(vrm, country, &ages);
+}
+
+anpr_plate_format anpr_grammar_classify(const char *vrm, anpr_country country)
+{
+	return anpr_grammar_classify_at(vrm, country, floored_now());
+}
+
+/* ---- Ranking ---- */
+
+#define DROP_PENALTY 0.15f /* a confidently read end symbol is usually part of the plate */
+#define DROP_MAX 0.5f      /* dropping is never free: even a doubtful symbol was found on the line */
+#define PRUNE_REL 1e-3     /* the search skips readings under this fraction of the best found */
+
+enum {
+	MAX_DROP = 2,                            /* stray symbols dropped at each end */
+	MAX_REACH = ANPR_VRM_MAX + 2 * MAX_DROP, /* longer lines cannot hold a plate */
+	CAND_KEEP = 8,                           /* characters per position the search tries */
+	BEAM = 16,                               /* partial readings kept per template */
+	POOL = 32,                               /* distinct texts scored exactly; most returned */
+	MAX_JOBS = N_TMPL * (MAX_DROP + 1),      /* (template, dropped at start) pairs */
+};
+
+/* The characters one position can be under one class, best first, and sums over all of them. */
+typedef struct cand {
+	unsigned char n;
+	bool complete; /* the list holds every char with a weight */
+	char c[CAND_KEEP];
+	float w[CAND_KEEP];
+	float max;
+	double sum_letters, sum_digits; /* over every char, not only the kept ones */
+} cand;
+
+/* One template aligned with the line: symbols 0..start-1 and start+len.. are dropped. */
+typedef struct job {
+	unsigned short t;
+	unsigned char start, len;
+	float ub;    /* no reading of this job weighs more */
+	double base; /* prior times drop factors */
+} job;
+
+typedef struct reading {
+	char text[ANPR_VRM_BUF];
+	size_t len;
+	uint32_t hash;
+	double w;     /* best single reading: orders the search */
+	double exact; /* all readings spelling text: the score before normalising */
+} reading;
+
+typedef struct partial {
+	char text[ANPR_VRM_MAX];
+	double w;
+} partial;
+
+typedef struct rank_ctx {
+	const anpr_ocr_line *line;
+	anpr_country country;
+	age_set ages;
+	float drop[ANPR_OCR_MAX_POS];
+	unsigned char ready[MAX_REACH][C_COUNT];
+	cand cands[MAX_REACH][C_COUNT];
+	job jobs[MAX_JOBS];
+	size_t njobs;
+	unsigned short tfirst[N_TMPL]; /* the jobs of template t are tfirst[t] .. + tjobs[t] - 1 */
+	unsigned char tjobs[N_TMPL];
+	short bylen[ANPR_VRM_MAX + 1]; /* templates with jobs, by length: a chain through tnext, -1 ends */
+	short tnext[N_TMPL];
+	reading pool[POOL];
+	size_t npool;
+	double mass;       /* total weight of every grammar-valid reading: the normaliser */
+	double best;       /* weight of the best reading found so far */
+	double pool_floor; /* weight of the weakest text in a full pool */
+} rank_ctx;
+
+/*
+ * Alternatives below this count as this: such p are noise, and the floor keeps the
+ * products of ten positions, penalties and priors far from floating-point underflow.
+ */
+#define MIN_P 1e-6f
+
+static float alt_p(const anpr_ocr_alt *a)
+{
+	return a->p < MIN_P ? MIN_P : a->p;
+}
+
+/* w(position, class, char) for every char at once; see the comment at the top. */
+static void fill_weights(const anpr_ocr_pos *pos, uint64_t set, float w[N_SYM])
+{
+	for (int s = 0; s < N_SYM; s++)
+		w[s] = 0.0f;
+	for (int i = 0; i < pos->n; i++) {
+		int s = sym(pos->alt[i].c);
+		float p = alt_p(&pos->alt[i]);
+		if (in_set(set, s)) {
+			if (p > w[s])
+				w[s] = p;
+			continue;
+		}
+		const lookalike *la = &lookalikes[s];
+		for (int k = 0; k < 3 && la->to[k]; k++) {
+			int to = sym(la->to[k]);
+			float q = la->f[k] * p;
+			if (in_set(set, to) && q > w[to])
+				w[to] = q;
+		}
+	}
+}
+
+/* The same as fill_weights() for one char. */
+static float weight_of(const anpr_ocr_pos *pos, uint64_t set, char c)
+{
+	int t = sym(c);
+	float best = 0.0f;
+
+	if (!in_set(set, t))
+		return 0.0f;
+	for (int i = 0; i < pos->n; i++) {
+		int s = sym(pos->alt[i].c);
+		float p = alt_p(&pos->alt[i]);
+		if (s == t) {
+			if (p > best)
+				best = p;
+			continue;
+		}
+		if (in_set(set, s))
+			continue;
+		const lookalike *la = &lookalikes[s];
+		for (int k = 0; k < 3 && la->to[k]; k++)
+			if (la->to[k] == c && la->f[k] * p > best)
+				best = la->f[k] * p;
+	}
+	return best;
+}
+
+/* Orders candidates: heavier first, then by symbol so that results do not depend on input order. */
+static bool better(float w1, char c1, float w2, char c2)
+{
+	return w1 > w2 || (w1 == w2 && sym(c1) < sym(c2));
+}
+
+/* Adds (c, w) to a list being built, keeping the larger weight of a repeated char. */
+static void cand_put(char *cs, float *ws, int *n, char c, float w)
+{
+	for (int i = 0; i < *n; i++) {
+		if (cs[i] == c) {
+			if (w > ws[i])
+				ws[i] = w;
+			return;
+		}
+	}
+	cs[*n] = c;
+	ws[*n] = w;
+	(*n)++;
+}
+
+static void build_cand(rank_ctx *x, int pos, int cls)
+{
+	cand *c = &x->cands[pos][cls];
+	const anpr_ocr_pos *p = &x->line->pos[pos];
+	uint64_t set = class_set[cls];
+	char cs[ANPR_OCR_MAX_ALTS * 4];
+	float ws[ANPR_OCR_MAX_ALTS * 4];
+	int n = 0;
+
+	x->ready[pos][cls] = 1;
+	/* The same rule as fill_weights(), without a pass over every symbol. */
+	for (int i = 0; i < p->n; i++) {
+		int s = sym(p->alt[i].c);
+		float pa = alt_p(&p->alt[i]);
+		if (in_set(set, s)) {
+			cand_put(cs, ws, &n, p->alt[i].c, pa);
+			continue;
+		}
+		const lookalike *la = &lookalikes[s];
+		for (int k = 0; k < 3 && la->to[k]; k++)
+			if (in_set(set, sym(la->to[k])))
+				cand_put(cs, ws, &n, la->to[k], la->f[k] * pa);
+	}
+	c->n = 0;
+	c->sum_letters = c->sum_digits = 0.0;
+	for (int i = 0; i < n; i++) {
+		if (cs[i] >= 'A')
+			c->sum_letters += (double)ws[i];
+		else
+			c->sum_digits += (double)ws[i];
+		/* Insert into the short list, best first; ties keep the symbol order. */
+		int k = c->n < CAND_KEEP ? c->n : CAND_KEEP - 1;
+		if (c->n == CAND_KEEP && !better(ws[i], cs[i], c->w[k], c->c[k]))
+			continue;
+		while (k > 0 && better(ws[i], cs[i], c->w[k - 1], c->c[k - 1])) {
+			c->w[k] = c->w[k - 1];
+			c->c[k] = c->c[k - 1];
+			k--;
+		}
+		c->w[k] = ws[i];
+		c->c[k] = cs[i];
+		if (c->n < CAND_KEEP)
+			c->n++;
+	}
+	c->complete = n <= CAND_KEEP;
+	c->max = c->n ? c->w[0] : 0.0f;
+}
+
+/* The candidates of a position under a class, built on first use. */
+static inline const cand *get_cand(rank_ctx *x, int pos, int cls)
+{
+	if (!x->ready[pos][cls])
+		build_cand(x, pos, cls);
+	return &x->cands[pos][cls];
+}
+
+/* w(pos, class, ch) from the cache when the list holds every char, else from the alternatives. */
+static float cand_weight(rank_ctx *x, int pos, int cls, char ch)
+{
+	const cand *c = get_cand(x, pos, cls);
+
+	for (int i = 0; i < c->n; i++)
+		if (c->c[i] == ch)
+			return c->w[i];
+	return c->complete ? 0.0f : weight_of(&x->line->pos[pos], class_set[cls], ch);
+}
+
+/* Product of the drop factors of the first start and last end symbols. */
+static double drop_factor(const rank_ctx *x, int start, int end)
+{
+	double f = 1.0;
+
+	for (int i = 0; i < start; i++)
+		f *= (double)x->drop[i];
+	for (int i = x->line->n - end; i < x->line->n; i++)
+		f *= (double)x->drop[i];
+	return f;
+}
+
+/*
+ * Total weight of the valid readings of a job, divided by its base. Only sums and
+ * products of non-negative terms, so that no cancellation can make the normaliser
+ * smaller than the weight of a reading it includes.
+ */
+static double job_mass(const rank_ctx *x, const tmpl *t, int start, const cand *const *c, int len)
+{
+	double rest = 1.0, pair = 0.0;
+
+	switch ((enum check)t->check) {
+	case CHK_NONE:
+		for (int i = 0; i < len; i++)
+			rest *= c[i]->sum_letters + c[i]->sum_digits;
+		return rest;
+	case CHK_EU_MIX: {
+		/* Readings so far: letters only, digits only, both. */
+		double l = 0.0, d = 0.0, both = 0.0, none = 1.0;
+		for (int i = 0; i < len; i++) {
+			double sl = c[i]->sum_letters, sd = c[i]->sum_digits;
+			both = both * (sl + sd) + l * sd + d * sl;
+			l = (l + none) * sl;
+			d = (d + none) * sd;
+			none = 0.0;
+		}
+		return both;
+	}
+	case CHK_US: {
+		/* Readings so far without a digit, and with one; four letters also suffice. */
+		double no = 1.0, yes = 0.0;
+		for (int i = 0; i < len; i++) {
+			double sl = c[i]->sum_letters, sd = c[i]->sum_digits;
+			yes = yes * (sl + sd) + no * sd;
+			no *= sl;
+		}
+		return len >= 4 ? yes + no : yes;
+	}
+	case CHK_AGE:
+	case CHK_NI:
+		break;
+	}
+	for (int i = 0; i < len; i++)
+		if (i != t->at && i != t->at - 1)
+			rest *= c[i]->sum_letters + c[i]->sum_digits;
+
+	float w1[N_SYM], w2[N_SYM];
+	const anpr_ocr_pos *p = &x->line->pos[start + t->at];
+	fill_weights(p - 1, class_set[class_of(t->pat[t->at - 1])], w1);
+	fill_weights(p, class_set[class_of(t->pat[t->at])], w2);
+	if (t->check == CHK_AGE) {
+		for (int id = 0; id < 100; id++)
+			if (age_has(&x->ages, id))
+				pair += (double)w1[SYM_DIGIT0 + id / 10] * (double)w2[SYM_DIGIT0 + id % 10];
+	} else {
+		for (size_t i = 0; i < sizeof(ni_codes) / sizeof(ni_codes[0]); i++)
+			pair += (double)w1[sym(ni_codes[i][0])] * (double)w2[sym(ni_codes[i][1])];
+	}
+	return rest * pair;
+}
+
+static uint32_t text_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* Adds a found text to the pool, keeping its best weight; a full pool drops its weakest. */
+static void pool_add(rank_ctx *x, const char *text, size_t len, double w)
+{
+	uint32_t h;
+	reading *r = NULL;
+
+	/* A full pool only takes what beats its weakest, which cannot be a better copy of text. */
+	if (x->npool == POOL && w <= x->pool_floor)
+		return;
+	h = text_hash(text, len);
+	for (size_t i = 0; i < x->npool; i++) {
+		if (x->pool[i].hash == h && x->pool[i].len == len &&
+		    memcmp(x->pool[i].text, text, len) == 0) {
+			if (w <= x->pool[i].w)
+				return;
+			r = &x->pool[i];
+			break;
+		}
+	}
+	if (!r) {
+		if (x->npool < POOL) {
+			r = &x->pool[x->npool++];
+		} else {
+			r = &x->pool[0];
+			for (size_t i = 1; i < x->npool; i++)
+				if (x->pool[i].w < r->w)
+					r = &x->pool[i];
+		}
+		memcpy(r->text, text, len);
+		r->text[len] = '\0';
+		r->len = len;
+		r->hash = h;
+		r->exact = 0.0;
+	}
+	r->w = w;
+	if (x->npool == POOL) {
+		x->pool_floor = x->pool[0].w;
+		for (size_t i = 1; i < x->npool; i++)
+			if (x->pool[i].w < x->pool_floor)
+				x->pool_floor = x->pool[i].w;
+	}
+}
+
+/* Inserts into a beam sorted best first, keeping at most BEAM entries. */
+static void beam_insert(partial *beam, int *n, const char *text, int len, double w)
+{
+	int k = *n < BEAM ? *n : BEAM - 1;
+
+	if (*n == BEAM && w <= beam[k].w)
+		return;
+	while (k > 0 && beam[k - 1].w < w) {
+		beam[k] = beam[k - 1];
+		k--;
+	}
+	memcpy(beam[k].text, text, (size_t)len);
+	beam[k].w = w;
+	if (*n < BEAM)
+		(*n)++;
+}
+
+/* Readings under this weight are not worth finding: negligible, or unable to enter the pool. */
+static double search_floor(const rank_ctx *x)
+{
+	double f = x->best * PRUNE_REL;
+	return x->npool == POOL && x->pool_floor > f ? x->pool_floor : f;
+}
+
+/* Beam search over one job; complete readings go to the pool. */
+static void search_job(rank_ctx *x, const job *j)
+{
+	const tmpl *t = &templates[j->t];
+	const cand *c[ANPR_VRM_MAX];
+	double rest[ANPR_VRM_MAX + 1]; /* best possible product of positions i.. */
+	partial beams[2][BEAM];
+	int len = j->len, nb = 1;
+	partial *cur = beams[0], *next = beams[1];
+
+	for (int i = 0; i < len; i++)
+		c[i] = get_cand(x, j->start + i, class_of(t->pat[i]));
+	rest[len] = 1.0;
+	for (int i = len - 1; i >= 0; i--)
+		rest[i] = rest[i + 1] * (double)c[i]->max;
+	cur[0].w = j->base;
+	for (int i = 0; i < len; i++) {
+		double cut = search_floor(x);
+		bool pair = (t->check == CHK_AGE || t->check == CHK_NI) && i == t->at;
+		int nn = 0;
+		for (int b = 0; b < nb; b++) {
+			if (cur[b].w * rest[i] < cut)
+				break;
+			for (int k = 0; k < c[i]->n; k++) {
+				double w = cur[b].w * (double)c[i]->w[k];
+				if (w * rest[i + 1] < cut || (nn == BEAM && w <= next[BEAM - 1].w))
+					break;
+				if (pair &&
+				    !(t->check == CHK_AGE ? age_code(&x->ages, cur[b].text[i - 1], c[i]->c[k])
+							  : ni_code(cur[b].text[i - 1], c[i]->c[k])))
+					continue;
+				cur[b].text[i] = c[i]->c[k];
+				beam_insert(next, &nn, cur[b].text, i + 1, w);
+			}
+		}
+		partial *tmp = cur;
+		cur = next;
+		next = tmp;
+		nb = nn;
+	}
+	for (int b = 0; b < nb; b++) {
+		if (!check_ok(t, cur[b].text, (size_t)len, &x->ages))
+			continue;
+		pool_add(x, cur[b].text, (size_t)len, cur[b].w);
+		if (cur[b].w > x->best)
+			x->best = cur[b].w;
+	}
+}
+
+/* Sum of the weights of every reading that spells r->text. */
+static double exact_weight(rank_ctx *x, const reading *r)
+{
+	double total = 0.0;
+
+	for (int ti = x->bylen[r->len]; ti >= 0; ti = x->tnext[ti]) {
+		const tmpl *t = &templates[ti];
+		if (!matches_len(t, r->text, r->len, &x->ages))
+			continue;
+		for (size_t j = x->tfirst[ti]; j < x->tfirst[ti] + x->tjobs[ti]; j++) {
+			const job *jb = &x->jobs[j];
+			double w = jb->base;
+			for (size_t i = 0; i < r->len && w > 0.0; i++)
+				w *= (double)cand_weight(x, jb->start + (int)i, class_of(t->pat[i]),
+							 r->text[i]);
+			total += w;
+		}
+	}
+	return total;
+}
+
+static anpr_err check_line(const anpr_ocr_line *line)
+{
+	if (line->n < 0 || line->n > ANPR_OCR_MAX_POS)
+		return ANPR_ERR_INVAL;
+	for (int i = 0; i < line->n; i++) {
+		const anpr_ocr_pos *p = &line->pos[i];
+		if (p->n < 0 || p->n > ANPR_OCR_MAX_ALTS)
+			return ANPR_ERR_INVAL;
+		for (int k = 0; k < p->n; k++)
+			if (sym(p->alt[k].c) < 0 || !(p->alt[k].p > 0.0f && p->alt[k].p <= 1.0f))
+				return ANPR_ERR_INVAL; /* also rejects NaN */
+	}
+	return ANPR_ERR_OK;
+}
+
+/* Aligns every applicable template with the line: the normaliser and the jobs to search. */
+static void plan_jobs(rank_ctx *x)
+{
+	int n = x->line->n;
+
+	for (int len = 0; len <= ANPR_VRM_MAX; len++)
+		x->bylen[len] = -1;
+	for (size_t ti = 0; ti < N_TMPL; ti++) {
+		const tmpl *t = &templates[ti];
+		int len = (int)strlen(t->pat);
+		x->tfirst[ti] = (unsigned short)x->njobs;
+		x->tjobs[ti] = 0;
+		if (!applies(t, x->country))
+			continue;
+		for (int start = 0; start <= MAX_DROP; start++) {
+			int end = n - len - start;
+			const cand *c[ANPR_VRM_MAX];
+			double ub;
+			if (end < 0)
+				break;
+			if (end > MAX_DROP)
+				continue;
+			ub = (double)t->prior * drop_factor(x, start, end);
+			job *j = &x->jobs[x->njobs];
+			j->t = (unsigned short)ti;
+			j->start = (unsigned char)start;
+			j->len = (unsigned char)len;
+			j->base = ub;
+			for (int i = 0; i < len && ub > 0.0; i++) {
+				c[i] = get_cand(x, start + i, class_of(t->pat[i]));
+				ub *= (double)c[i]->max;
+			}
+			if (ub <= 0.0)
+				continue;
+			j->ub = (float)ub;
+			x->mass += j->base * job_mass(x, t, start, c, len);
+			x->njobs++;
+			x->tjobs[ti]++;
+		}
+		if (x->tjobs[ti]) {
+			x->tnext[ti] = x->bylen[len];
+			x->bylen[len] = (short)ti;
+		}
+	}
+}
+
+static int reading_cmp(const reading *a, const reading *b)
+{
+	if (a->exact != b->exact)
+		return a->exact > b->exact ? -1 : 1;
+	return strcmp(a->text, b->text);
+}
+
+anpr_err anpr_grammar_rank_at(const anpr_ocr_line *line, anpr_country country, time_t now,
+			      anpr_plate_guess *out, size_t max, size_t *n)
+{
+	rank_ctx x;
+	anpr_err err;
+
+	if (n)
+		*n = 0;
+	if (!line || !n || (!out && max > 0))
+		return ANPR_ERR_INVAL;
+	if (country != ANPR_COUNTRY_AUTO && country != ANPR_COUNTRY_UK && country != ANPR_COUNTRY_EU &&
+	    country != ANPR_COUNTRY_US)
+		return ANPR_ERR_INVAL;
+	err = check_line(line);
+	if (err)
+		return err;
+	if (max == 0 || line->n == 0 || line->n > MAX_REACH)
+		return ANPR_ERR_OK;
+
+	x.line = line;
+	x.country = country;
+	issued_ages(now, &x.ages);
+	for (int i = 0; i < line->n; i++) {
+		float best = 0.0f;
+		for (int k = 0; k < line->pos[i].n; k++)
+			if (line->pos[i].alt[k].p > best)
+				best = line->pos[i].alt[k].p;
+		/* A doubtful symbol costs less to drop: it may well be a screw or a band. */
+		x.drop[i] = 1.0f - best > DROP_PENALTY ? 1.0f - best : DROP_PENALTY;
+		if (x.drop[i] > DROP_MAX)
+			x.drop[i] = DROP_MAX;
+	}
+	memset(x.ready, 0, sizeof(x.ready));
+	x.njobs = 0;
+	x.npool = 0;
+	x.mass = 0.0;
+	x.best = 0.0;
+	x.pool_floor = 0.0;
+	plan_jobs(&x);
+	if (x.njobs == 0 || !(x.mass > 0.0))
+		return ANPR_ERR_OK;
+
+	/* The most promising job first, so that its best reading prunes the rest. */
+	size_t first = 0;
+	for (size_t j = 1; j < x.njobs; j++)
+		if (x.jobs[j].ub > x.jobs[first].ub)
+			first = j;
+	search_job(&x, &x.jobs[first]);
+	for (size_t j = 0; j < x.njobs; j++)
+		if (j != first && (double)x.jobs[j].ub > search_floor(&x))
+			search_job(&x, &x.jobs[j]);
+
+	for (size_t i = 0; i < x.npool; i++)
+		x.pool[i].exact = exact_weight(&x, &x.pool[i]);
+	for (size_t i = 1; i < x.npool; i++) {
+		reading r = x.pool[i];
+		size_t k = i;
+		while (k > 0 && reading_cmp(&r, &x.pool[k - 1]) < 0) {
+			x.pool[k] = x.pool[k - 1];
+			k--;
+		}
+		x.pool[k] = r;
+	}
+	for (size_t i = 0; i < x.npool && *n < max; i++) {
+		float score = (float)(x.pool[i].exact / x.mass);
+		anpr_plate_format f = classify_ages(x.pool[i].text, country, &x.ages);
+		if (!(score > 0.0f) || f == ANPR_FMT_NONE)
+			continue; /* underflow; the format cannot be NONE, as the text matched a template */
+		anpr_plate_guess *g = &out[(*n)++];
+		memset(g->text, 0, sizeof(g->text));
+		memcpy(g->text, x.pool[i].text, x.pool[i].len);
+		g->score = score < 1.0f ? score : 1.0f;
+		g->format = f;
+	}
+	return ANPR_ERR_OK;
+}
+
+anpr_err anpr_grammar_rank(const anpr_ocr_line *line, anpr_country country, anpr_plate_guess *out, size_t max,
+			   size_t *n)
+{
+	return anpr_grammar_rank_at(line, country, floored_now(), out, max, n);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* Reader: detection, strip extraction, OCR and grammar for each plate-like region of a frame. */
+#include "reader.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "recog.h"
+#include "strip.h"
+
+#define MAX_REGIONS 16
+
+struct anpr_reader {
+	anpr_reader_cfg cfg;
+	anpr_detector *det;
+	anpr_recog *ocr;
+	anpr_image grey;
+	anpr_image strip;
+	anpr_image scratch;
+	anpr_plate_region regions[MAX_REGIONS];
+};
+
+anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
+{
+	anpr_reader *r = NULL;
+	anpr_err err = ANPR_ERR_NOMEM;
+
+	if (!out)
+		return ANPR_ERR_INVAL;
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		goto out;
+	r->cfg = (anpr_reader_cfg){ .country = ANPR_COUNTRY_AUTO, .topn = 5 };
+	if (cfg)
+		r->cfg = *cfg;
+	if (r->cfg.topn < 1 || r->cfg.topn > ANPR_READ_MAX_CANDIDATES || r->cfg.max_ocr_regions < 0 ||
+	    r->cfg.max_ocr_regions > MAX_REGIONS) {
+		err = ANPR_ERR_INVAL;
+		goto out;
+	}
+	if (!r->cfg.model)
+		r->cfg.model = "plate";
+	if (!r->cfg.min_plate_width)
+		r->cfg.min_plate_width = 60;
+	if (!r->cfg.max_plate_width)
+		r->cfg.max_plate_width = 600;
+	if (!r->cfg.max_ocr_regions)
+		r->cfg.max_ocr_regions = 6;
+
+	anpr_detect_cfg dc = {
+		.min_plate_width = r->cfg.min_plate_width,
+		.max_plate_width = r->cfg.max_plate_width,
+		.max_regions = r->cfg.max_ocr_regions,
+	};
+	err = anpr_detector_open(&dc, &r->det);
+	if (err)
+		goto out;
+	anpr_recog_cfg oc = { .model_dir = r->cfg.model_dir, .model = r->cfg.model };
+	err = anpr_recog_open(&oc, &r->ocr);
+	if (err)
+		goto out;
+	*out = r;
+	r = NULL;
+out:
+	anpr_reader_close(r);
+	return err;
+}
+
+void anpr_reader_close(anpr_reader *r)
+{
+	if (!r)
+		return;
+	anpr_detector_close(r->det);
+	anpr_recog_close(r->ocr);
+	anpr_image_free(&r->grey);
+	anpr_image_free(&r->strip);
+	anpr_image_free(&r->scratch);
+	free(r);
+}
+
+/* How sure the OCR was of the line as a whole: geometric mean of each position's best probability. */
+static float line_certainty(const anpr_ocr_line *line)
+{
+	double s = 0;
+
+	if (line->n == 0)
+		return 0;
+	for (int i = 0; i < line->n; i++)
+		s += log(line->pos[i].n ? fmax(line->pos[i].alt[0].p, 1e-4) : 1e-4);
+	return (float)exp(s / line->n);
+}
+
+/*
+ * Turns the grammar's relative belief and the OCR certainty into the
+ * reported confidence. The product is monotonic in both; the mapping to a
+ * calibrated probability is fitted on the dev sets (docs/ocr-accuracy.md).
+ */
+static float confidence(float relative, float certainty)
+{
+	return relative * certainty;
+}
+
+/* Reads one region; false when nothing on it passes for a plate. */
+static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate_region *reg,
+			anpr_plate_read *out)
+{
+	anpr_ocr_line line;
+	anpr_plate_guess guesses[ANPR_READ_MAX_CANDIDATES];
+	size_t ng = 0;
+
+	if (anpr_strip_extract(grey, reg, &r->strip, &r->scratch) != ANPR_ERR_OK)
+		return false;
+	if (anpr_recog_read(r->ocr, &r->strip, &line) != ANPR_ERR_OK || line.n == 0)
+		return false;
+	if (anpr_grammar_rank(&line, r->cfg.country, guesses, (size_t)r->cfg.topn, &ng) != ANPR_ERR_OK ||
+	    ng == 0)
+		return false;
+
+	float cert = line_certainty(&line);
+	memset(out, 0, sizeof(*out));
+	memcpy(out->text, guesses[0].text, sizeof(out->text));
+	out->format = guesses[0].format;
+	out->confidence = confidence(guesses[0].score, cert);
+	memcpy(out->quad, reg->plate, sizeof(out->quad));
+	out->char_height = reg->char_height;
+	for (size_t i = 0; i < ng; i++) {
+		memcpy(out->candidates[i].text, guesses[i].text, sizeof(out->candidates[i].text));
+		out->candidates[i].confidence = confidence(guesses[i].score, cert);
+	}
+	out->n_candidates = (int)ng;
+	return true;
+}
+
+static int by_confidence(const void *a, const void *b)
+{
+	const anpr_plate_read *p = a, *q = b;
+	return (p->confidence < q->confidence) - (p->confidence > q->confidence);
+}
+
+anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_read *out, size_t max,
+			  size_t *n)
+{
+	const anpr_image *grey = frame;
+	size_t nreg = 0;
+	anpr_err err;
+
+	if (!r || !frame || !out || !n || (frame->channels != 1 && frame->channels != 3))
+		return ANPR_ERR_INVAL;
+	*n = 0;
+	if (frame->channels == 3) {
+		err = anpr_cv_convert(frame, &r->grey, ANPR_CV_BGR2GREY);
+		if (err)
+			return err;
+		grey = &r->grey;
+	}
+	err = anpr_detect(r->det, grey, r->regions, MAX_REGIONS, &nreg);
+	if (err)
+		return err;
+	for (size_t i = 0; i < nreg && *n < max; i++)
+		if (read_region(r, grey, &r->regions[i], &out[*n]))
+			(*n)++;
+	qsort(out, *n, sizeof(*out), by_confidence);
+	return ANPR_ERR_OK;
+}

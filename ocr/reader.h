@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* The plate reader: finds every plate in a frame and reads it, with a confidence and alternatives. */
+#ifndef ANPR_READER_H
+#define ANPR_READER_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "grammar.h"
+#include "opencv_c.h"
+
+#define ANPR_READ_MAX_CANDIDATES 10
+
+typedef struct anpr_reader anpr_reader;
+
+typedef struct anpr_reader_cfg {
+	anpr_country country;  /* grammars tried (AUTO: all) */
+	int topn;              /* alternatives kept per plate, 1..ANPR_READ_MAX_CANDIDATES */
+	const char *model;     /* OCR model name; NULL: "plate" */
+	const char *model_dir; /* NULL: see anpr_recog_cfg */
+	int min_plate_width;   /* px; 0: 60 */
+	int max_plate_width;   /* px; 0: 600 */
+	int max_ocr_regions;   /* most plate candidates read per frame; 0: 6 */
+} anpr_reader_cfg;
+
+typedef struct anpr_read_candidate {
+	char text[ANPR_VRM_BUF];
+	float confidence;
+} anpr_read_candidate;
+
+/* One plate read in a frame. */
+typedef struct anpr_plate_read {
+	char text[ANPR_VRM_BUF]; /* normalised VRM, A-Z 0-9 only */
+	float confidence;        /* calibrated probability that text is right, 0..1 */
+	anpr_plate_format format;
+	anpr_point quad[4]; /* plate corners in the frame, clockwise from top-left */
+	float char_height;  /* px in the frame */
+	anpr_read_candidate candidates[ANPR_READ_MAX_CANDIDATES]; /* best first; [0] is text */
+	int n_candidates;
+} anpr_plate_read;
+
+/*
+ * Creates a reader: detector, OCR model (100-250 ms to load) and buffers.
+ * cfg may be NULL for defaults. Errors: ANPR_ERR_INVAL for a bad cfg,
+ * ANPR_ERR_NOT_FOUND or ANPR_ERR_OCR for the model, ANPR_ERR_NOMEM. The
+ * caller owns *out. A reader belongs to one thread at a time: create one per
+ * worker thread.
+ */
+ANPR_MUST_CHECK anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out);
+
+/* Frees the reader; NULL is fine. */
+void anpr_reader_close(anpr_reader *r);
+
+/*
+ * Reads the plates in a frame (grey or BGR). Writes up to max reads, most
+ * confident first, and their count to *n (0 when no plate is found, which
+ * is not an error). Returns ANPR_ERR_INVAL for a bad frame, ANPR_ERR_OCR or
+ * ANPR_ERR_NOMEM on failure.
+ */
+ANPR_MUST_CHECK anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_read *out,
+					  size_t max, size_t *n);
+
+#endif

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* Text recognition of one plate strip with Tesseract's LSTM through its C API (see recog.h). */
+#include "recog.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tesseract/capi.h>
+
+#ifndef ANPR_TESSDATA_DIR
+#define ANPR_TESSDATA_DIR "/usr/share/anpr/tessdata"
+#endif
+
+/* Where Debian's tesseract-ocr-eng puts the stock model, tried last for "eng". */
+#define STOCK_TESSDATA "/usr/share/tesseract-ocr/5/tessdata"
+
+#define MODEL_NAME_MAX 64
+#define PATH_MAX_LEN 4096
+/* Smaller strips cannot hold a character at the heights the model reads. */
+#define MIN_SIDE 8
+/*
+ * Tesseract turns an LSTM choice's rating (a sum of -ln p over its time steps)
+ * into a confidence as 100 - RATING_COEF * rating, clipped to 0..100. We set
+ * the coefficient so that we can invert the mapping exactly.
+ */
+#define RATING_COEF 5.0
+
+struct anpr_recog {
+	TessBaseAPI *api;
+};
+
+static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Tesseract's OpenMP splits each LSTM step over up to four threads, which on
+ * our short lines costs more in hand-offs than it gains (reads were 2-3x
+ * slower), and we already run one recogniser per worker thread. Setting
+ * OMP_THREAD_LIMIT from here would be too late: libgomp reads its environment
+ * once, when it is loaded with libtesseract, before main(). So, unless the
+ * environment already sets a limit, we make every OpenMP parallel region run
+ * on the calling thread (max-active-levels 0). This is process-wide, which is
+ * what the firmware wants; libgomp is found at run time so that a Tesseract
+ * built without OpenMP needs nothing.
+ */
+static void limit_openmp(void)
+{
+	void (*set_max_active_levels)(int);
+	void *self;
+
+	if (getenv("OMP_THREAD_LIMIT"))
+		return;
+	self = dlopen(NULL, RTLD_NOW);
+	if (!self)
+		return;
+	set_max_active_levels = (void (*)(int))dlsym(self, "omp_set_max_active_levels");
+	if (set_max_active_levels)
+		set_max_active_levels(0);
+	dlclose(self);
+}
+
+static bool model_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > MODEL_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
+/* True when dir/model.traineddata is readable. */
+static bool model_in(const char *dir, const char *model)
+{
+	char path[PATH_MAX_LEN];
+	int n = snprintf(path, sizeof path, "%s/%s.traineddata", dir, model);
+
+	return n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0;
+}
+
+/* The folder to load model from: cfg, then $ANPR_TESSDATA, then the built-in one, then the stock one for eng. */
+static const char *model_dir(const anpr_recog_cfg *cfg)
+{
+	const char *env = getenv("ANPR_TESSDATA");
+
+	if (cfg->model_dir)
+		return cfg->model_dir;
+	if (env && *env)
+		return env;
+	if (model_in(ANPR_TESSDATA_DIR, cfg->model) || strcmp(cfg->model, "eng") != 0)
+		return ANPR_TESSDATA_DIR;
+	return STOCK_TESSDATA;
+}
+
+anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
+{
+	/*
+	 * Set before the model loads: debug_file silences Tesseract's chatter
+	 * from then on, and no dictionary is loaded (plates are not words, and
+	 * a dictionary would pull readings towards English).
+	 */
+	char k_debug[] = "debug_file", v_debug[] = "/dev/null";
+	char k_sys[] = "load_system_dawg", k_freq[] = "load_freq_dawg", k_punc[] = "load_punc_dawg";
+	char k_num[] = "load_number_dawg", k_unamb[] = "load_unambig_dawg", k_bigram[] = "load_bigram_dawg";
+	char v_off[] = "0";
+	char *keys[] = { k_debug, k_sys, k_freq, k_punc, k_num, k_unamb, k_bigram };
+	char *vals[] = { v_debug, v_off, v_off, v_off, v_off, v_off, v_off };
+	static const char *const vars[][2] = {
+		/* The space is needed or Tesseract merges the groups into one word. */
+		{ "tessedit_char_whitelist", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " },
+		/* Per-symbol alternatives from the LSTM's beams, for the choice iterator. */
+		{ "lstm_choice_mode", "2" },
+		{ "lstm_rating_coefficient", "5" },
+		/* Strips arrive dark on light; trying the inverted image only costs time. */
+		{ "tessedit_do_invert", "0" },
+	};
+	anpr_recog *r = NULL;
+	const char *dir;
+	anpr_err err;
+
+	if (out)
+		*out = NULL;
+	if (!cfg || !cfg->model || !out || !model_name_ok(cfg->model)) {
+		err = ANPR_ERR_INVAL;
+		goto out;
+	}
+	dir = model_dir(cfg);
+	if (strlen(dir) > PATH_MAX_LEN - MODEL_NAME_MAX - 16) {
+		err = ANPR_ERR_INVAL;
+		goto out;
+	}
+	if (!model_in(dir, cfg->model)) {
+		err = ANPR_ERR_NOT_FOUND;
+		goto out;
+	}
+	(void)pthread_once(&omp_once, limit_openmp);
+
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	r->api = TessBaseAPICreate();
+	if (!r->api) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	if (TessBaseAPIInit4(r->api, dir, cfg->model, OEM_LSTM_ONLY, NULL, 0, keys, vals,
+			     sizeof keys / sizeof keys[0], 0) != 0) {
+		err = ANPR_ERR_OCR;
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		if (!TessBaseAPISetVariable(r->api, vars[i][0], vars[i][1])) {
+			err = ANPR_ERR_OCR;
+			goto out;
+		}
+	}
+	TessBaseAPISetPageSegMode(r->api, PSM_SINGLE_LINE);
+	*out = r;
+	r = NULL;
+	err = ANPR_ERR_OK;
+out:
+	anpr_recog_close(r);
+	return err;
+}
+
+void anpr_recog_close(anpr_recog *r)
+{
+	if (!r)
+		return;
+	if (r->api) {
+		TessBaseAPIEnd(r->api);
+		TessBaseAPIDelete(r->api);
+	}
+	free(r);
+}
+
+static bool plate_char(const char *s)
+{
+	return s && s[0] && !s[1] && ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= '0' && s[0] <= '9'));
+}
+
+/* Adds c with weight w to pos, merging a repeat; keeps at most ANPR_OCR_MAX_ALTS. */
+static void add_alt(anpr_ocr_pos *pos, char c, float w)
+{
+	for (int i = 0; i < pos->n; i++) {
+		if (pos->alt[i].c == c) {
+			pos->alt[i].p += w;
+			return;
+		}
+	}
+	if (pos->n < ANPR_OCR_MAX_ALTS)
+		pos->alt[pos->n++] = (anpr_ocr_alt){ .c = c, .p = w };
+}
+
+/* Sorts alternatives most likely first and scales them to sum to 1. */
+static void normalise(anpr_ocr_pos *pos)
+{
+	float sum = 0;
+
+	for (int i = 1; i < pos->n; i++) {
+		anpr_ocr_alt a = pos->alt[i];
+		int j = i;
+
+		for (; j > 0 && pos->alt[j - 1].p < a.p; j--)
+			pos->alt[j] = pos->alt[j - 1];
+		pos->alt[j] = a;
+	}
+	for (int i = 0; i < pos->n; i++)
+		sum += pos->alt[i].p;
+	for (int i = 0; i < pos->n; i++) {
+		pos->alt[i].p /= sum;
+		/* Keep p inside (0, 1] after rounding. */
+		if (!(pos->alt[i].p > 0.0f))
+			pos->alt[i].p = 1e-9f;
+		if (pos->alt[i].p > 1.0f)
+			pos->alt[i].p = 1.0f;
+	}
+}
+
+/*
+ * Fills pos from the symbol under it. A choice's confidence is
+ * 100 - RATING_COEF * rating with rating = sum of -ln p over its time steps,
+ * so exp((conf - 100) / RATING_COEF) recovers the path probability; the
+ * floor at confidence 0 keeps every weight above zero.
+ */
+static void read_symbol(const TessResultIterator *it, const char *best, anpr_ocr_pos *pos)
+{
+	TessChoiceIterator *ci = TessResultIteratorGetChoiceIterator(it);
+
+	pos->n = 0;
+	if (ci) {
+		do {
+			const char *text = TessChoiceIteratorGetUTF8Text(ci);
+			float conf = TessChoiceIteratorConfidence(ci);
+
+			if (plate_char(text))
+				add_alt(pos, text[0], (float)exp(((double)conf - 100.0) / RATING_COEF));
+		} while (TessChoiceIteratorNext(ci));
+		TessChoiceIteratorDelete(ci);
+	}
+	/* No usable choices: the symbol itself, alone. */
+	if (pos->n == 0 && plate_char(best))
+		add_alt(pos, best[0], 1.0f);
+	if (pos->n > 0)
+		normalise(pos);
+}
+
+/* A grey image Tesseract can take, within our size limits. */
+static bool strip_ok(const anpr_image *s)
+{
+	return s && s->data && s->channels == 1 && s->width >= MIN_SIDE && s->height >= MIN_SIDE &&
+	       s->width <= ANPR_IMAGE_MAX_SIDE && s->height <= ANPR_IMAGE_MAX_SIDE &&
+	       s->stride >= (size_t)s->width && s->stride <= (size_t)INT_MAX;
+}
+
+anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line)
+{
+	TessResultIterator *it = NULL;
+	anpr_err err;
+
+	if (line)
+		line->n = 0;
+	/* Nothing to release yet. */
+	if (!r || !line || !strip_ok(strip))
+		return ANPR_ERR_INVAL;
+	TessBaseAPISetImage(r->api, strip->data, strip->width, strip->height, 1, (int)strip->stride);
+	/*
+	 * The strip carries no resolution; without one Tesseract warns and
+	 * guesses. 300 dpi puts our 20-64 px characters at ordinary print sizes.
+	 */
+	TessBaseAPISetSourceResolution(r->api, 300);
+	if (TessBaseAPIRecognize(r->api, NULL) != 0) {
+		err = ANPR_ERR_OCR;
+		goto out;
+	}
+	it = TessBaseAPIGetIterator(r->api);
+	if (it) {
+		do {
+			char *sym = TessResultIteratorGetUTF8Text(it, RIL_SYMBOL);
+
+			if (sym && line->n < ANPR_OCR_MAX_POS) {
+				read_symbol(it, sym, &line->pos[line->n]);
+				if (line->pos[line->n].n > 0)
+					line->n++;
+			}
+			TessDeleteText(sym);
+		} while (TessResultIteratorNext(it, RIL_SYMBOL));
+	}
+	err = ANPR_ERR_OK;
+out:
+	TessResultIteratorDelete(it);
+	TessBaseAPIClear(r->api);
+	return err;
+}

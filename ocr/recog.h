@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Text recognition of one rectified plate strip with Tesseract's LSTM, through its C API. */
+#ifndef ANPR_RECOG_H
+#define ANPR_RECOG_H
+
+#include "err.h"
+#include "grammar.h"
+#include "opencv_c.h"
+
+typedef struct anpr_recog anpr_recog;
+
+typedef struct anpr_recog_cfg {
+	/* Folder holding <model>.traineddata; NULL: $ANPR_TESSDATA, else the built-in default. */
+	const char *model_dir;
+	/* Model name: "plate" (ours, trained by tools/train-ocr.sh) or "eng" (Tesseract's stock). */
+	const char *model;
+} anpr_recog_cfg;
+
+/*
+ * Loads the model (100-250 ms): create one per worker thread at start-up and
+ * reuse it. Returns ANPR_ERR_NOT_FOUND when the model file is missing,
+ * ANPR_ERR_OCR when Tesseract refuses it. The caller owns *out. The handle is
+ * used by one thread at a time.
+ */
+ANPR_MUST_CHECK anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out);
+
+/* Frees the handle; NULL is fine. */
+void anpr_recog_close(anpr_recog *r);
+
+/*
+ * Reads one strip: a grey image of a single line of plate characters, dark on
+ * light, characters roughly 20-64 px tall with a margin of about half a
+ * character height around them (see ocr/README.md, "Strips"). Fills line
+ * with one position per recognised symbol (spaces are not positions),
+ * alternatives most likely first with probabilities in (0, 1], letters and
+ * digits only. Returns ANPR_ERR_INVAL for a bad image, ANPR_ERR_OCR when
+ * Tesseract fails; an empty result is ANPR_ERR_OK with line->n == 0.
+ */
+ANPR_MUST_CHECK anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line);
+
+#endif

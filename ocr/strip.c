@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* Strip extraction: perspective warp of the text row, polarity and contrast normalisation. */
+#include "strip.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Margins around the glyphs, in glyph heights: room for Tesseract to see clean background. */
+#define MARGIN_X 0.45f
+#define MARGIN_Y 0.30f
+/* Longest strip, in glyph heights; a plate line is at most about ten glyphs and spaces. */
+#define MAX_STRIP_RATIO 14.0f
+
+static float dist(anpr_point a, anpr_point b)
+{
+	return hypotf(a.x - b.x, a.y - b.y);
+}
+
+/* Maps the 2nd..98th percentile to 0..255, inverting when asked. */
+static void normalise(anpr_image *s, bool invert)
+{
+	uint32_t hist[256] = { 0 };
+	uint32_t total = (uint32_t)s->width * (uint32_t)s->height, acc = 0;
+	int lo = 0, hi = 255;
+
+	for (int y = 0; y < s->height; y++) {
+		const uint8_t *row = s->data + (size_t)y * s->stride;
+		for (int x = 0; x < s->width; x++)
+			hist[row[x]]++;
+	}
+	for (int i = 0; i < 256; i++) {
+		acc += hist[i];
+		if (acc <= total / 50)
+			lo = i;
+		if (acc < total - total / 50)
+			hi = i + 1;
+	}
+	if (hi > 255)
+		hi = 255;
+	if (hi <= lo + 8)
+		hi = lo + 8; /* flat strip: do not amplify noise without bound */
+	uint8_t lut[256];
+	for (int i = 0; i < 256; i++) {
+		float v = ((float)i - (float)lo) * 255.0f / (float)(hi - lo);
+		v = v < 0 ? 0 : v > 255 ? 255 : v;
+		lut[i] = (uint8_t)(invert ? 255 - v : v);
+	}
+	for (int y = 0; y < s->height; y++) {
+		uint8_t *row = s->data + (size_t)y * s->stride;
+		for (int x = 0; x < s->width; x++)
+			row[x] = lut[row[x]];
+	}
+}
+
+/*
+ * Whitens the dark shapes that touch the strip's edges: plate borders,
+ * bolts, the bumper. With the margins above, glyphs never touch an edge, so
+ * only clutter goes. mask is scratch space.
+ */
+static anpr_err clear_edges(anpr_image *s, anpr_image *mask)
+{
+	double level;
+	anpr_err err = anpr_cv_threshold(s, mask, 0, ANPR_CV_THRESH_OTSU_INV, &level);
+	int w = s->width, h = s->height;
+
+	if (err)
+		return err;
+	/* An explicit stack of pixel indices; a shape is at most the whole strip. */
+	size_t cap = (size_t)w * (size_t)h, top = 0;
+	uint32_t *stack = malloc(cap * sizeof(*stack));
+	if (!stack)
+		return ANPR_ERR_NOMEM;
+	for (int x = 0; x < w; x++)
+		for (int e = 0; e < 2; e++) {
+			int y = e ? h - 1 : 0;
+			if (mask->data[(size_t)y * mask->stride + (size_t)x] == 255)
+				stack[top++] = (uint32_t)(y * w + x),
+				mask->data[(size_t)y * mask->stride + (size_t)x] = 128;
+		}
+	for (int y = 1; y < h - 1; y++)
+		for (int e = 0; e < 2; e++) {
+			int x = e ? w - 1 : 0;
+			if (mask->data[(size_t)y * mask->stride + (size_t)x] == 255)
+				stack[top++] = (uint32_t)(y * w + x),
+				mask->data[(size_t)y * mask->stride + (size_t)x] = 128;
+		}
+	while (top > 0) {
+		uint32_t i = stack[--top];
+		int x = (int)(i % (uint32_t)w), y = (int)(i / (uint32_t)w);
+		s->data[(size_t)y * s->stride + (size_t)x] = 255;
+		for (int dy = -1; dy <= 1; dy++)
+			for (int dx = -1; dx <= 1; dx++) {
+				int nx = x + dx, ny = y + dy;
+				if (nx < 0 || ny < 0 || nx >= w || ny >= h)
+					continue;
+				uint8_t *m = &mask->data[(size_t)ny * mask->stride + (size_t)nx];
+				if (*m == 255 && top < cap) {
+					*m = 128; /* queued: each pixel enters the stack once */
+					stack[top++] = (uint32_t)(ny * w + nx);
+				}
+			}
+	}
+	free(stack);
+	return ANPR_ERR_OK;
+}
+
+anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r, anpr_image *strip,
+			    anpr_image *scratch)
+{
+	const anpr_point *t = r->text;
+	float len = (dist(t[0], t[1]) + dist(t[3], t[2])) / 2;
+	float h = (dist(t[0], t[3]) + dist(t[1], t[2])) / 2;
+
+	if (!grey || grey->channels != 1 || h < 4 || len < h || len > MAX_STRIP_RATIO * h)
+		return ANPR_ERR_INVAL;
+
+	/* Unit vectors along and across the row. */
+	float ux = (t[1].x - t[0].x + t[2].x - t[3].x) / (2 * len),
+	      uy = (t[1].y - t[0].y + t[2].y - t[3].y) / (2 * len);
+	float vx = (t[3].x - t[0].x + t[2].x - t[1].x) / (2 * h),
+	      vy = (t[3].y - t[0].y + t[2].y - t[1].y) / (2 * h);
+	float mx = MARGIN_X * h, my = MARGIN_Y * h;
+	anpr_point q[4] = {
+		{ t[0].x - ux * mx - vx * my, t[0].y - uy * mx - vy * my },
+		{ t[1].x + ux * mx - vx * my, t[1].y + uy * mx - vy * my },
+		{ t[2].x + ux * mx + vx * my, t[2].y + uy * mx + vy * my },
+		{ t[3].x - ux * mx + vx * my, t[3].y - uy * mx + vy * my },
+	};
+	float k = (float)ANPR_STRIP_CHAR_PX / h;
+	int out_h = (int)lroundf((h + 2 * my) * k);
+	int out_w = (int)lroundf((len + 2 * mx) * k);
+
+	anpr_err err = anpr_cv_warp_quad(grey, q, strip, out_w, out_h, ANPR_CV_INTER_LINEAR);
+	if (err)
+		return err;
+	normalise(strip, r->light_text);
+	return clear_edges(strip, scratch);
+}

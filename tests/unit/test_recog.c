@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* recog: model lookup and errors, readings of known strips, and the shape of the alternatives. */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "recog.h"
+
+/*
+ * Test vectors: data/recog/expected.tsv lists `strip.png<TAB>text`, strips rendered
+ * once by `anpr-ocr-strips fonts` (tools/ocr_strips.c) from fonts, never from real
+ * plates. The folder is argv[1], else found beside this source file.
+ */
+static char data_dir[4096];
+
+static void set_data_dir(int argc, char **argv)
+{
+	char src[sizeof data_dir];
+
+	if (argc > 1) {
+		snprintf(data_dir, sizeof data_dir, "%s/recog", argv[1]);
+		return;
+	}
+	snprintf(src, sizeof src, "%s", __FILE__);
+	snprintf(data_dir, sizeof data_dir, "%s/data/recog", dirname(src));
+}
+
+static bool plate_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Every position: 1..MAX alternatives of distinct plate characters, p in (0, 1], sorted, summing to 1. */
+static void check_shape(const anpr_ocr_line *line)
+{
+	CHECK(line->n >= 0 && line->n <= ANPR_OCR_MAX_POS);
+	for (int i = 0; i < line->n; i++) {
+		const anpr_ocr_pos *pos = &line->pos[i];
+		float sum = 0;
+		bool ok = pos->n >= 1 && pos->n <= ANPR_OCR_MAX_ALTS;
+
+		for (int a = 0; ok && a < pos->n; a++) {
+			ok = plate_char(pos->alt[a].c) && pos->alt[a].p > 0.0f && pos->alt[a].p <= 1.0f &&
+			     (a == 0 || pos->alt[a].p <= pos->alt[a - 1].p);
+			for (int b = 0; ok && b < a; b++)
+				ok = pos->alt[a].c != pos->alt[b].c;
+			sum += pos->alt[a].p;
+		}
+		CHECK(ok);
+		CHECK(sum > 0.999f && sum < 1.001f);
+	}
+}
+
+static void best_text(const anpr_ocr_line *line, char *out)
+{
+	for (int i = 0; i < line->n; i++)
+		out[i] = line->pos[i].alt[0].c;
+	out[line->n] = '\0';
+}
+
+static void test_open_errors(void)
+{
+	static int not_a_handle;
+	anpr_recog *r = (anpr_recog *)(void *)&not_a_handle;
+
+	CHECK_INT(anpr_recog_open(NULL, &r), ANPR_ERR_INVAL);
+	CHECK(r == NULL);
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = NULL }, &r), ANPR_ERR_INVAL);
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "../etc/passwd" }, &r), ANPR_ERR_INVAL);
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "" }, &r), ANPR_ERR_INVAL);
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "plate" }, NULL), ANPR_ERR_INVAL);
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "no_such_model" }, &r), ANPR_ERR_NOT_FOUND);
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model_dir = "/nonexistent", .model = "plate" }, &r),
+		  ANPR_ERR_NOT_FOUND);
+	CHECK(r == NULL);
+	anpr_recog_close(NULL);
+}
+
+static void test_bad_images(anpr_recog *r)
+{
+	uint8_t px[64 * 64];
+	anpr_image ok = { .width = 64, .height = 32, .channels = 1, .stride = 64, .data = px };
+	anpr_image img;
+	anpr_ocr_line line = { .n = 3 };
+
+	memset(px, 255, sizeof px);
+	CHECK_INT(anpr_recog_read(r, NULL, &line), ANPR_ERR_INVAL);
+	CHECK_INT(line.n, 0);
+	CHECK_INT(anpr_recog_read(r, &ok, NULL), ANPR_ERR_INVAL);
+	img = ok;
+	img.channels = 3;
+	CHECK_INT(anpr_recog_read(r, &img, &line), ANPR_ERR_INVAL);
+	img = ok;
+	img.stride = 32;
+	CHECK_INT(anpr_recog_read(r, &img, &line), ANPR_ERR_INVAL);
+	img = ok;
+	img.height = 4;
+	CHECK_INT(anpr_recog_read(r, &img, &line), ANPR_ERR_INVAL);
+	img = ok;
+	img.data = NULL;
+	CHECK_INT(anpr_recog_read(r, &img, &line), ANPR_ERR_INVAL);
+	/* A blank strip reads as nothing, without error. */
+	line.n = 3;
+	CHECK_INT(anpr_recog_read(r, &ok, &line), ANPR_ERR_OK);
+	CHECK_INT(line.n, 0);
+}
+
+/* Reads every strip of expected.tsv; with want_text the best symbols must spell the truth. */
+static void test_vectors(anpr_recog *r, bool want_text)
+{
+	char path[sizeof data_dir + 64], row[256];
+	anpr_image img = { 0 };
+	FILE *f;
+	int strips = 0;
+
+	snprintf(path, sizeof path, "%s/expected.tsv", data_dir);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f && fgets(row, sizeof row, f)) {
+		char *tab = strchr(row, '\t'), got[ANPR_OCR_MAX_POS + 1], want[ANPR_OCR_MAX_POS + 1];
+		anpr_ocr_line line, again;
+		size_t n = 0;
+
+		if (row[0] == '#' || !tab)
+			continue;
+		*tab = '\0';
+		for (const char *p = tab + 1; *p && *p != '\n' && n < ANPR_OCR_MAX_POS; p++)
+			if (*p != ' ')
+				want[n++] = *p;
+		want[n] = '\0';
+		snprintf(path, sizeof path, "%s/%s", data_dir, row);
+		CHECK_INT(anpr_cv_read_file(path, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
+		CHECK_INT(anpr_recog_read(r, &img, &line), ANPR_ERR_OK);
+		check_shape(&line);
+		best_text(&line, got);
+		if (want_text) {
+			CHECK_STR(got, want);
+			/* A clean strip: the best symbol is clearly ahead everywhere. */
+			for (int i = 0; i < line.n; i++)
+				CHECK(line.pos[i].alt[0].p > 0.5f);
+		}
+		/* The handle is reused: a second read gives the same line. */
+		CHECK_INT(anpr_recog_read(r, &img, &again), ANPR_ERR_OK);
+		CHECK(again.n == line.n &&
+		      memcmp(again.pos, line.pos, sizeof line.pos[0] * (size_t)line.n) == 0);
+		strips++;
+	}
+	if (f)
+		fclose(f);
+	CHECK(strips >= 2);
+	anpr_image_free(&img);
+}
+
+int main(int argc, char **argv)
+{
+	anpr_recog *plate = NULL, *eng = NULL;
+
+	set_data_dir(argc, argv);
+	test_open_errors();
+
+	/* Our model, from the built-in folder (ocr/model). */
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "plate" }, &plate), ANPR_ERR_OK);
+	if (plate) {
+		test_bad_images(plate);
+		test_vectors(plate, true);
+	}
+	anpr_recog_close(plate);
+
+	/* Tesseract's stock model: found in Debian's folder; its readings are not ours to pin. */
+	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "eng" }, &eng), ANPR_ERR_OK);
+	if (eng)
+		test_vectors(eng, false);
+	anpr_recog_close(eng);
+	return check_summary();
+}

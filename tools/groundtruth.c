@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* Strict parsers for benchmark ground truth (.txt rows and VOC boxes). */
+#include "groundtruth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Largest coordinate accepted: images are at most 8192 px a side, with slack for labelling error. */
+#define MAX_COORD 100000
+
+/* Parses a non-negative decimal integer field of at most 9 digits. */
+static int parse_int(const char *s, size_t n, int *out)
+{
+	int v = 0;
+
+	if (n == 0 || n > 9)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+anpr_err anpr_gt_parse_txt(const char *data, size_t len, anpr_gt_plate *out, size_t max, size_t *n,
+			   char *diag, size_t diag_len)
+{
+	unsigned lineno = 0;
+	size_t pos = 0;
+
+	if ((!data && len) || !out || !n)
+		return ANPR_ERR_INVAL;
+	*n = 0;
+	while (pos < len) {
+		const char *line = data + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+		pos += ll + (nl != NULL);
+		lineno++;
+		if (ll && line[ll - 1] == '\r')
+			ll--;
+		if (ll == 0)
+			continue;
+
+		const char *f[6];
+		size_t fl[6];
+		int nf = 0;
+		const char *start = line;
+		for (size_t i = 0; i <= ll; i++) {
+			if (i == ll || line[i] == '\t') {
+				if (nf == 6) {
+					nf++;
+					break;
+				}
+				f[nf] = start;
+				fl[nf] = (size_t)(line + i - start);
+				nf++;
+				start = line + i + 1;
+			}
+		}
+		if (nf != 6) {
+			snprintf(diag, diag_len, "line %u: expected 6 tab-separated fields", lineno);
+			return ANPR_ERR_FORMAT;
+		}
+		if (*n == max) {
+			snprintf(diag, diag_len, "line %u: more than %zu plates", lineno, max);
+			return ANPR_ERR_FORMAT;
+		}
+		anpr_gt_plate *p = &out[*n];
+		if (parse_int(f[1], fl[1], &p->x) || parse_int(f[2], fl[2], &p->y) ||
+		    parse_int(f[3], fl[3], &p->w) || parse_int(f[4], fl[4], &p->h) || p->x > MAX_COORD ||
+		    p->y > MAX_COORD || p->w < 1 || p->h < 1 || p->w > MAX_COORD || p->h > MAX_COORD) {
+			snprintf(diag, diag_len, "line %u: bad box", lineno);
+			return ANPR_ERR_FORMAT;
+		}
+		char text[ANPR_VRM_BUF * 2];
+		if (fl[5] >= sizeof(text)) {
+			snprintf(diag, diag_len, "line %u: plate text too long", lineno);
+			return ANPR_ERR_FORMAT;
+		}
+		memcpy(text, f[5], fl[5]);
+		text[fl[5]] = '\0';
+		if (!anpr_grammar_normalise(text, p->text)) {
+			snprintf(diag, diag_len, "line %u: plate text is not A-Z, 0-9", lineno);
+			return ANPR_ERR_FORMAT;
+		}
+		(*n)++;
+	}
+	return ANPR_ERR_OK;
+}
+
+/* Finds the number inside <tag>...</tag> within [s, end); rounds to the nearest int. */
+static int voc_number(const char *s, const char *end, const char *tag, int *out)
+{
+	char open[32], close[32];
+	size_t ol = (size_t)snprintf(open, sizeof(open), "<%s>", tag);
+	size_t cl = (size_t)snprintf(close, sizeof(close), "</%s>", tag);
+	const char *p = s;
+
+	for (; p + ol <= end; p++)
+		if (memcmp(p, open, ol) == 0)
+			break;
+	if (p + ol > end)
+		return -1;
+	p += ol;
+	const char *q = p;
+	for (; q + cl <= end; q++)
+		if (memcmp(q, close, cl) == 0)
+			break;
+	if (q + cl > end || q - p < 1 || q - p > 40)
+		return -1;
+	char num[48];
+	memcpy(num, p, (size_t)(q - p));
+	num[q - p] = '\0';
+	char *stop;
+	errno = 0;
+	double v = strtod(num, &stop);
+	while (*stop == ' ' || *stop == '\t' || *stop == '\n' || *stop == '\r')
+		stop++;
+	if (stop == num || *stop || errno || !(v >= 0 && v <= MAX_COORD))
+		return -1;
+	*out = (int)(v + 0.5);
+	return 0;
+}
+
+anpr_err anpr_gt_parse_voc(const char *data, size_t len, anpr_gt_plate *out, size_t max, size_t *n,
+			   char *diag, size_t diag_len)
+{
+	static const char open[] = "<bndbox>", close[] = "</bndbox>";
+	const char *end = data + len;
+	const char *p = data;
+
+	if ((!data && len) || !out || !n)
+		return ANPR_ERR_INVAL;
+	*n = 0;
+	for (;;) {
+		const char *b = NULL, *e = NULL;
+		for (; p + sizeof(open) - 1 <= end; p++)
+			if (memcmp(p, open, sizeof(open) - 1) == 0) {
+				b = p;
+				break;
+			}
+		if (!b)
+			break;
+		for (p = b; p + sizeof(close) - 1 <= end; p++)
+			if (memcmp(p, close, sizeof(close) - 1) == 0) {
+				e = p;
+				break;
+			}
+		if (!e) {
+			snprintf(diag, diag_len, "unterminated <bndbox> at byte %zu", (size_t)(b - data));
+			return ANPR_ERR_FORMAT;
+		}
+		int x0, y0, x1, y1;
+		if (voc_number(b, e, "xmin", &x0) || voc_number(b, e, "ymin", &y0) ||
+		    voc_number(b, e, "xmax", &x1) || voc_number(b, e, "ymax", &y1) || x1 <= x0 || y1 <= y0) {
+			snprintf(diag, diag_len, "bad <bndbox> at byte %zu", (size_t)(b - data));
+			return ANPR_ERR_FORMAT;
+		}
+		if (*n == max) {
+			snprintf(diag, diag_len, "more than %zu boxes", max);
+			return ANPR_ERR_FORMAT;
+		}
+		out[(*n)++] = (anpr_gt_plate){ .x = x0, .y = y0, .w = x1 - x0, .h = y1 - y0 };
+		p = e + sizeof(close) - 1;
+	}
+	return ANPR_ERR_OK;
+}
+
+/* Reads a whole small file; ANPR_ERR_NOT_FOUND when it does not exist. */
+static anpr_err read_small(const char *path, char **buf, size_t *len)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	anpr_err err = ANPR_ERR_IO;
+
+	*buf = NULL;
+	if (fd < 0)
+		return errno == ENOENT ? ANPR_ERR_NOT_FOUND : ANPR_ERR_IO;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
+		goto out;
+	if (sb.st_size > ANPR_GT_MAX_FILE) {
+		err = ANPR_ERR_TOO_BIG;
+		goto out;
+	}
+	*buf = malloc((size_t)sb.st_size + 1);
+	if (!*buf) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	ssize_t got = read(fd, *buf, (size_t)sb.st_size);
+	if (got != sb.st_size) {
+		free(*buf);
+		*buf = NULL;
+		goto out;
+	}
+	*len = (size_t)got;
+	err = ANPR_ERR_OK;
+out:
+	close(fd);
+	return err;
+}
+
+anpr_err anpr_gt_load(const char *image_path, anpr_gt_plate *out, size_t max, size_t *n, char *diag,
+		      size_t diag_len)
+{
+	char path[PATH_MAX];
+	const char *dot = strrchr(image_path, '.');
+	const char *slash = strrchr(image_path, '/');
+	size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - image_path) : strlen(image_path);
+	char *buf = NULL;
+	size_t len = 0;
+	anpr_err err;
+	char why[256] = "";
+
+	*n = 0;
+	if (stem + 5 > sizeof(path))
+		return ANPR_ERR_INVAL;
+	memcpy(path, image_path, stem);
+	strcpy(path + stem, ".txt");
+	err = read_small(path, &buf, &len);
+	if (err == ANPR_ERR_OK) {
+		err = anpr_gt_parse_txt(buf, len, out, max, n, why, sizeof(why));
+	} else if (err == ANPR_ERR_NOT_FOUND) {
+		strcpy(path + stem, ".xml");
+		err = read_small(path, &buf, &len);
+		if (err == ANPR_ERR_OK)
+			err = anpr_gt_parse_voc(buf, len, out, max, n, why, sizeof(why));
+	}
+	if (err && err != ANPR_ERR_NOT_FOUND)
+		snprintf(diag, diag_len, "%s: %s", path, why[0] ? why : anpr_strerror(err));
+	free(buf);
+	return err;
+}

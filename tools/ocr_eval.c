@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/* anpr-ocr-eval: measures a recognition model over a folder of strips with ground truth, as the runtime reads them. */
+
+/*
+ * Usage: anpr-ocr-eval [--model NAME] [--model-dir DIR] [--country auto|uk|eu|us]
+ *                      [--per-char] [--errors] [--limit N] FOLDER
+ *
+ * FOLDER holds NAME.png strips (grey, dark on light: what ocr/strip.c hands to
+ * ocr/recog.c) each with NAME.gt.txt, one line of text. Every strip goes
+ * through anpr_recog_read() and anpr_grammar_rank() exactly as the reader does,
+ * and the tool prints:
+ *   line exact      the best symbol of every position, joined, equals the truth
+ *   char accuracy   1 - (edit distance / truth length), summed over strips
+ *   grammar top-1   the grammar's best plate equals the truth, over the strips
+ *                   whose truth is itself a plate under --country
+ *   ms per strip    median and 90th percentile of anpr_recog_read() alone
+ * --per-char adds accuracy per true character (for single-character strips),
+ * --errors lists each misread as `name<TAB>truth<TAB>read`. It prints plate text,
+ * so it is a development tool: never point it at data from the field.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "grammar.h"
+#include "opencv_c.h"
+#include "recog.h"
+
+#define MAX_STRIPS 100000
+#define NAME_MAX_LEN 256
+#define GUESSES 5
+
+typedef struct options {
+	anpr_recog_cfg cfg;
+	anpr_country country;
+	int per_char;
+	int errors;
+	long limit;
+	const char *dir;
+} options;
+
+typedef struct totals {
+	long strips, exact, empty, chars, char_errors, plates, plate_exact, plate_top5;
+	long per_char_n[36], per_char_ok[36];
+	double *ms;
+} totals;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int char_slot(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= '0' && c <= '9')
+		return 26 + c - '0';
+	return -1;
+}
+
+/* Levenshtein distance of two short strings. */
+static int edit_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b), row[ANPR_OCR_MAX_POS + ANPR_VRM_BUF + 2];
+
+	if (lb > (int)(sizeof row / sizeof row[0]) - 1)
+		return la > lb ? la : lb;
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int diag = row[0];
+
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The first line of path, upper-cased, spaces dropped, at most ANPR_VRM_BUF - 1 characters. */
+static int read_truth(const char *path, char out[ANPR_VRM_BUF])
+{
+	char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof buf, f))
+		buf[0] = '\0';
+	fclose(f);
+	for (const char *p = buf; *p && *p != '\n' && *p != '\r'; p++) {
+		if (*p == ' ')
+			continue;
+		if (n + 1 >= ANPR_VRM_BUF)
+			return 0;
+		out[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
+/* Sorted names of the .png files in dir; the caller frees each and the array. */
+static anpr_err list_strips(const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cap = 0;
+	anpr_err err = ANPR_ERR_OK;
+
+	*names = NULL;
+	*n = 0;
+	if (!d)
+		return ANPR_ERR_IO;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 5 || len >= NAME_MAX_LEN || strcmp(e->d_name + len - 4, ".png") != 0)
+			continue;
+		if (*n >= MAX_STRIPS) {
+			err = ANPR_ERR_TOO_BIG;
+			break;
+		}
+		if (*n == cap) {
+			char **nv = realloc(v, (cap ? cap * 2 : 256) * sizeof *v);
+
+			if (!nv) {
+				err = ANPR_ERR_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 256;
+		}
+		v[*n] = strdup(e->d_name);
+		if (!v[*n]) {
+			err = ANPR_ERR_NOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (v)
+		qsort(v, *n, sizeof *v, cmp_str);
+	*names = v;
+	return err;
+}
+
+/* The best alternative of each position, joined. */
+static void best_text(const anpr_ocr_line *line, char out[ANPR_OCR_MAX_POS + 1])
+{
+	int n = 0;
+
+	for (int i = 0; i < line->n; i++)
+		out[n++] = line->pos[i].alt[0].c;
+	out[n] = '\0';
+}
+
+static anpr_err eval_one(const options *o, anpr_recog *r, const char *name, anpr_image *img, totals *t)
+{
+	char path[4096], truth[ANPR_VRM_BUF], got[ANPR_OCR_MAX_POS + 1];
+	size_t base_len = strlen(name) - 4;
+	anpr_plate_guess g[GUESSES];
+	anpr_ocr_line line;
+	size_t ng = 0;
+	double t0;
+	anpr_err err;
+	int dist, k;
+
+	snprintf(path, sizeof path, "%s/%.*s.gt.txt", o->dir, (int)base_len, name);
+	if (!read_truth(path, truth))
+		return ANPR_ERR_OK; /* no ground truth: not part of the set */
+	snprintf(path, sizeof path, "%s/%s", o->dir, name);
+	err = anpr_cv_read_file(path, ANPR_CV_LOAD_GREY, img);
+	if (err)
+		return err;
+	t0 = now_ms();
+	err = anpr_recog_read(r, img, &line);
+	t->ms[t->strips] = now_ms() - t0;
+	if (err)
+		return err;
+	best_text(&line, got);
+	t->strips++;
+	t->empty += line.n == 0;
+	t->exact += strcmp(got, truth) == 0;
+	dist = edit_distance(got, truth);
+	t->chars += (long)strlen(truth);
+	t->char_errors += dist;
+	if (strlen(truth) == 1 && (k = char_slot(truth[0])) >= 0) {
+		t->per_char_n[k]++;
+		t->per_char_ok[k] += strcmp(got, truth) == 0;
+	}
+	if (anpr_grammar_classify(truth, o->country) != ANPR_FMT_NONE) {
+		err = anpr_grammar_rank(&line, o->country, g, GUESSES, &ng);
+		if (err)
+			return err;
+		t->plates++;
+		t->plate_exact += ng > 0 && strcmp(g[0].text, truth) == 0;
+		for (size_t i = 0; i < ng; i++)
+			if (strcmp(g[i].text, truth) == 0) {
+				t->plate_top5++;
+				break;
+			}
+	}
+	if (o->errors && strcmp(got, truth) != 0)
+		printf("%.*s\t%s\t%s\n", (int)base_len, name, truth, got);
+	return ANPR_ERR_OK;
+}
+
+static void report(const options *o, const totals *t, double open_ms)
+{
+	double med = 0, p90 = 0;
+
+	if (t->strips > 0) {
+		qsort(t->ms, (size_t)t->strips, sizeof *t->ms, cmp_double);
+		med = t->ms[t->strips / 2];
+		p90 = t->ms[(t->strips * 9) / 10];
+	}
+	printf("set %s  model %s  strips %ld  (model load %.0f ms)\n", o->dir, o->cfg.model, t->strips,
+	       open_ms);
+	printf("  line exact     %6.2f%%\n", t->strips ? 100.0 * (double)t->exact / (double)t->strips : 0.0);
+	printf("  char accuracy  %6.2f%%\n",
+	       t->chars ? 100.0 * (1.0 - (double)t->char_errors / (double)t->chars) : 0.0);
+	if (t->plates)
+		printf("  grammar top-1  %6.2f%%  top-%d %6.2f%%  (%ld strips whose truth is a %s plate)\n",
+		       100.0 * (double)t->plate_exact / (double)t->plates, GUESSES,
+		       100.0 * (double)t->plate_top5 / (double)t->plates, t->plates,
+		       anpr_country_name(o->country));
+	printf("  empty reads    %ld\n", t->empty);
+	printf("  ms per strip   median %.1f  p90 %.1f\n", med, p90);
+	if (o->per_char) {
+		printf("  per character (single-character strips):\n");
+		for (int k = 0; k < 36; k++)
+			if (t->per_char_n[k])
+				printf("    %c %6.2f%%  (%ld/%ld)\n", k < 26 ? 'A' + k : '0' + k - 26,
+				       100.0 * (double)t->per_char_ok[k] / (double)t->per_char_n[k],
+				       t->per_char_ok[k], t->per_char_n[k]);
+	}
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: anpr-ocr-eval [--model NAME] [--model-dir DIR] [--country auto|uk|eu|us] "
+			"[--per-char] [--errors] [--limit N] FOLDER\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	options o = { .cfg = { .model = "plate" }, .country = ANPR_COUNTRY_AUTO, .limit = -1 };
+	totals t = { 0 };
+	anpr_recog *r = NULL;
+	anpr_image img = { 0 };
+	char **names = NULL;
+	size_t n = 0;
+	double t0;
+	anpr_err err;
+	int i;
+
+	for (i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--model") == 0 && i + 1 < argc - 1)
+			o.cfg.model = argv[++i];
+		else if (strcmp(argv[i], "--model-dir") == 0 && i + 1 < argc - 1)
+			o.cfg.model_dir = argv[++i];
+		else if (strcmp(argv[i], "--country") == 0 && i + 1 < argc - 1) {
+			if (anpr_country_parse(argv[++i], &o.country) != ANPR_ERR_OK)
+				return usage();
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc - 1)
+			o.limit = atol(argv[++i]);
+		else if (strcmp(argv[i], "--per-char") == 0)
+			o.per_char = 1;
+		else if (strcmp(argv[i], "--errors") == 0)
+			o.errors = 1;
+		else
+			return usage();
+	}
+	if (i != argc - 1)
+		return usage();
+	o.dir = argv[i];
+
+	t0 = now_ms();
+	err = anpr_recog_open(&o.cfg, &r);
+	if (err) {
+		fprintf(stderr, "anpr-ocr-eval: model %s: %s\n", o.cfg.model, anpr_strerror(err));
+		goto out;
+	}
+	t0 = now_ms() - t0;
+	err = list_strips(o.dir, &names, &n);
+	if (err) {
+		fprintf(stderr, "anpr-ocr-eval: %s: %s\n", o.dir, anpr_strerror(err));
+		goto out;
+	}
+	t.ms = calloc(n ? n : 1, sizeof *t.ms);
+	if (!t.ms) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < n && (o.limit < 0 || t.strips < o.limit); k++) {
+		err = eval_one(&o, r, names[k], &img, &t);
+		if (err) {
+			fprintf(stderr, "anpr-ocr-eval: %s: %s\n", names[k], anpr_strerror(err));
+			goto out;
+		}
+	}
+	report(&o, &t, t0);
+out:
+	for (size_t k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+	free(t.ms);
+	anpr_image_free(&img);
+	anpr_recog_close(r);
+	return err ? 1 : 0;
+}
