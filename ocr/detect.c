@@ -16,25 +16,17 @@
 #define MAX_LEVEL_PX 32.0f
 /* Frames wider than this are searched downscaled: 4K plates of 60 px are still 8 px glyphs. */
 #define MAX_WORK_WIDTH 2048
-/* Local-mean threshold window and offset: wide enough to span a glyph and its background. */
-#define THRESH_BLOCK thresh_block()
-#define THRESH_OFFSET thresh_offset()
+/*
+ * Local-mean threshold window and offset. A small window separates glyphs of
+ * the pyramid level's size best; the offset is in stretched grey levels.
+ */
+#define THRESH_BLOCK 15
+#define THRESH_OFFSET 12.0
 /* Hard caps that bound the work per frame whatever the scene. */
 #define MAX_COMPONENTS 40000
 #define MAX_BLOBS 6000
 #define MAX_LINES 256
 #define MAX_LINE_BLOBS 16
-
-static double thresh_offset(void)
-{
-	const char *e = getenv("TOFF");
-	return e ? atof(e) : 12.0;
-}
-static int thresh_block(void)
-{
-	const char *e = getenv("TBLK");
-	return e ? atoi(e) : 15;
-}
 
 typedef struct blob {
 	float x0, y0, x1, y1; /* box, working pixels */

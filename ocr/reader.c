@@ -37,7 +37,7 @@ anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
 	if (cfg)
 		r->cfg = *cfg;
 	if (r->cfg.topn < 1 || r->cfg.topn > ANPR_READ_MAX_CANDIDATES || r->cfg.max_ocr_regions < 0 ||
-	    r->cfg.max_ocr_regions > MAX_REGIONS) {
+	    r->cfg.max_ocr_regions > MAX_REGIONS || !(r->cfg.min_confidence <= 1)) {
 		err = ANPR_ERR_INVAL;
 		goto out;
 	}
@@ -49,6 +49,8 @@ anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
 		r->cfg.max_plate_width = 600;
 	if (!r->cfg.max_ocr_regions)
 		r->cfg.max_ocr_regions = 6;
+	if (r->cfg.min_confidence <= 0)
+		r->cfg.min_confidence = 0.05f;
 
 	anpr_detect_cfg dc = {
 		.min_plate_width = r->cfg.min_plate_width,
@@ -94,13 +96,26 @@ static float line_certainty(const anpr_ocr_line *line)
 }
 
 /*
- * Turns the grammar's relative belief and the OCR certainty into the
- * reported confidence. The product is monotonic in both; the mapping to a
- * calibrated probability is fitted on the dev sets (docs/ocr-accuracy.md).
+ * How much the evidence beyond the text supports a plate: real plates carry
+ * five or more symbols, and the detector's glyph count agrees with the OCR's.
  */
-static float confidence(float relative, float certainty)
+static float evidence(const char *text, int n_blobs)
 {
-	return relative * certainty;
+	int len = (int)strlen(text);
+	float f = len >= 5 ? 1.0f : len == 4 ? 0.7f : len == 3 ? 0.35f : 0.1f;
+	int d = abs(len - n_blobs);
+
+	return f * (d <= 1 ? 1.0f : d == 2 ? 0.6f : 0.3f);
+}
+
+/*
+ * The reported confidence: the grammar's relative belief in the text, times
+ * the OCR's certainty about the line, times the evidence factor. Monotonic in
+ * each; docs/ocr-accuracy.md shows how well it is calibrated on the dev sets.
+ */
+static float confidence(float relative, float certainty, float support)
+{
+	return relative * certainty * support;
 }
 
 /* Reads one region; false when nothing on it passes for a plate. */
@@ -123,14 +138,25 @@ static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate
 	memset(out, 0, sizeof(*out));
 	memcpy(out->text, guesses[0].text, sizeof(out->text));
 	out->format = guesses[0].format;
-	out->confidence = confidence(guesses[0].score, cert);
+	out->confidence = confidence(guesses[0].score, cert, evidence(guesses[0].text, reg->n_chars));
+	if (out->confidence < r->cfg.min_confidence)
+		return false;
 	memcpy(out->quad, reg->plate, sizeof(out->quad));
 	out->char_height = reg->char_height;
 	for (size_t i = 0; i < ng; i++) {
 		memcpy(out->candidates[i].text, guesses[i].text, sizeof(out->candidates[i].text));
-		out->candidates[i].confidence = confidence(guesses[i].score, cert);
+		out->candidates[i].confidence =
+		    confidence(guesses[i].score, cert, evidence(guesses[i].text, reg->n_chars));
 	}
 	out->n_candidates = (int)ng;
+	/* The evidence factor depends on length, so it can reorder alternatives: keep them best first. */
+	for (int i = 1; i < out->n_candidates; i++)
+		for (int k = i; k > 1 && out->candidates[k].confidence > out->candidates[k - 1].confidence;
+		     k--) {
+			anpr_read_candidate t = out->candidates[k];
+			out->candidates[k] = out->candidates[k - 1];
+			out->candidates[k - 1] = t;
+		}
 	return true;
 }
 
