@@ -27,6 +27,9 @@
 #define MAX_BLOBS 6000
 #define MAX_LINES 256
 #define MAX_LINE_BLOBS 16
+#define MAX_BODIES 24
+/* Threshold offset inside a plate body, after local stretching: glyphs there may be faint. */
+#define BODY_OFFSET 8.0
 
 typedef struct blob {
 	float x0, y0, x1, y1; /* box, working pixels */
@@ -47,6 +50,8 @@ struct anpr_detector {
 	anpr_detect_cfg cfg;
 	anpr_image norm;    /* the frame, contrast stretched */
 	anpr_image work[2]; /* pyramid levels, alternately */
+	anpr_image crop;    /* a plate body, contrast stretched */
+	anpr_image crop_bin;
 	anpr_image bin;
 	anpr_component *comps;
 	blob *blobs;
@@ -95,6 +100,8 @@ void anpr_detector_close(anpr_detector *d)
 	anpr_image_free(&d->work[0]);
 	anpr_image_free(&d->work[1]);
 	anpr_image_free(&d->bin);
+	anpr_image_free(&d->crop);
+	anpr_image_free(&d->crop_bin);
 	free(d->comps);
 	free(d->blobs);
 	free(d->lines);
@@ -188,6 +195,57 @@ static void link_blobs(blob *b, size_t n)
 			b[i].right = -1;
 }
 
+static uint8_t pixel(const anpr_image *img, float x, float y)
+{
+	int ix = (int)x, iy = (int)y;
+
+	ix = ix < 0 ? 0 : ix >= img->width ? img->width - 1 : ix;
+	iy = iy < 0 ? 0 : iy >= img->height ? img->height - 1 : iy;
+	return img->data[(size_t)iy * img->stride + (size_t)ix];
+}
+
+/*
+ * Plate-likeness of the surroundings: the bands just above and below the
+ * glyphs are plate background, even and clearly apart from the glyph ink.
+ * Returns a factor in [0.3, 1]. img is the image the blobs were found in
+ * (the blobs' offsets within it are added by the caller).
+ */
+static float background(const anpr_image *img, const blob *b, const line *l, float x0, float x1, float slope,
+			float icpt, float h)
+{
+	enum { SAMPLES = 24 };
+	float sum = 0, sum2 = 0, ink = 0;
+	int n = 0;
+
+	for (int i = 0; i < SAMPLES; i++) {
+		float x = x0 + (x1 - x0) * ((float)i + 0.5f) / SAMPLES;
+		float y = icpt + slope * x;
+		for (int side = -1; side <= 1; side += 2) {
+			float v = pixel(img, x, y + (float)side * 0.6f * h);
+			sum += v;
+			sum2 += v * v;
+			n++;
+		}
+	}
+	/* The ink: the darkest (or lightest) pixel down each glyph's middle. */
+	for (int i = 0; i < l->n; i++) {
+		const blob *p = &b[l->members[i]];
+		float best = l->light ? 0 : 255;
+		for (float y = p->y0; y < p->y1; y += 1) {
+			float v = pixel(img, p->cx, y);
+			best = l->light ? fmaxf(best, v) : fminf(best, v);
+		}
+		ink += best;
+	}
+	ink /= (float)l->n;
+	float mean = sum / (float)n;
+	float sd = sqrtf(fmaxf(sum2 / (float)n - mean * mean, 0));
+	float contrast = fabsf(mean - ink);
+	float even = 1.0f / (1.0f + sd / 30.0f);
+	float apart = fminf(contrast / 60.0f, 1.0f);
+	return 0.3f + 0.7f * even * apart;
+}
+
 static float median(float *v, int n)
 {
 	/* n is at most MAX_LINE_BLOBS: insertion sort. */
@@ -202,7 +260,7 @@ static float median(float *v, int n)
 }
 
 /* Fits the line's geometry and a plate-likeness score; false when it is not plate-like. */
-static bool describe_line(const blob *b, line *l, float inv_scale)
+static bool describe_line(const anpr_image *img, const blob *b, line *l, float inv_scale)
 {
 	float hs[MAX_LINE_BLOBS], gaps[MAX_LINE_BLOBS];
 	float sx = 0, sy = 0, sxx = 0, sxy = 0;
@@ -243,13 +301,16 @@ static bool describe_line(const blob *b, line *l, float inv_scale)
 	hvar /= n;
 	float gmed = ng ? median(gaps, ng) : 0;
 
-	float count_score = n >= 4 && n <= 9 ? 1.0f : n == 3 ? 0.5f : n <= 12 ? 0.6f : 0.2f;
+	/* Most plates carry 5 to 8 glyphs; short lines are more often clutter. */
+	float count_score = n >= 5 && n <= 9 ? 1.0f : n == 4 ? 0.7f : n == 3 ? 0.35f : n <= 12 ? 0.6f : 0.2f;
 	float score = count_score * (1 - fminf(hvar * 3, 0.8f));
 	/* Mostly thin bars is a grille or railing, not text. */
 	if (thin > 0.6f * n)
 		score *= 0.3f;
 	if (gmed > 0.6f)
 		score *= 0.5f;
+
+	score *= background(img, b, l, x0, x1, slope, icpt, h);
 
 	float angle = atanf(slope);
 	float ca = cosf(angle), sa = sinf(angle);
@@ -285,8 +346,8 @@ static bool describe_line(const blob *b, line *l, float inv_scale)
 }
 
 /* Collects the chains of mutually linked blobs into lines. */
-static size_t collect_lines(blob *b, size_t nb, bool light, float inv_scale, line *lines, size_t nl,
-			    size_t cap)
+static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, bool light, float inv_scale,
+			    line *lines, size_t nl, size_t cap)
 {
 	for (size_t i = 0; i < nb && nl < cap; i++) {
 		if (b[i].left >= 0 || b[i].right < 0)
@@ -296,7 +357,7 @@ static size_t collect_lines(blob *b, size_t nb, bool light, float inv_scale, lin
 		l->light = light;
 		for (int k = (int)i; k >= 0 && l->n < MAX_LINE_BLOBS; k = b[k].right)
 			l->members[l->n++] = k;
-		if (l->n >= 3 && describe_line(b, l, inv_scale))
+		if (l->n >= 3 && describe_line(img, b, l, inv_scale))
 			nl++;
 	}
 	return nl;
@@ -327,7 +388,7 @@ static int by_score(const void *a, const void *b)
 	return (p->region.score < q->region.score) - (p->region.score > q->region.score);
 }
 
-/* Maps the 1st..99th percentile of src onto 0..255 (gain capped at 6) into dst. */
+/* Maps the 0.5th..99.9th percentile of src onto 0..255 (gain capped at 4) into dst. */
 static anpr_err stretch(const anpr_image *src, anpr_image *dst)
 {
 	uint32_t hist[256] = { 0 };
@@ -348,16 +409,17 @@ static anpr_err stretch(const anpr_image *src, anpr_image *dst)
 	int lo = 0, hi = 255;
 	for (int i = 0; i < 256; i++) {
 		acc += hist[i];
-		if (acc <= total / 100)
+		if (acc <= total / 200)
 			lo = i;
-		if (acc < total - total / 100)
+		/* Never clip the brightest 0.1%: a retro-reflective plate is often just that. */
+		if (acc < total - total / 1000)
 			hi = i + 1;
 	}
 	if (hi > 255)
 		hi = 255;
 	float gain = hi > lo ? 255.0f / (float)(hi - lo) : 1.0f;
-	if (gain > 6)
-		gain = 6;
+	if (gain > 4)
+		gain = 4;
 	for (int i = 0; i < 256; i++) {
 		float v = ((float)i - (float)lo) * gain;
 		lut[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
@@ -367,6 +429,76 @@ static anpr_err stretch(const anpr_image *src, anpr_image *dst)
 		uint8_t *o = dst->data + (size_t)y * dst->stride;
 		for (int x = 0; x < src->width; x++)
 			o[x] = lut[s[x]];
+	}
+	return ANPR_ERR_OK;
+}
+
+/* Light, plate-shaped components: candidates for a search inside with the contrast stretched. */
+static size_t find_bodies(const anpr_component *comps, size_t nc, float hmin, float hmax, anpr_rect *out,
+			  size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nc && n < cap; i++) {
+		const anpr_rect *b = &comps[i].box;
+		float h = (float)b->height, w = (float)b->width;
+		/*
+		 * A plate is 2 to 6.5 times as wide as tall (tilt shortens its box to
+		 * 1.5), glyphs a quarter to 80% of the box height.
+		 */
+		if (w < 1.5f * h || w > 6.5f * h || h * 0.8f < hmin || h * 0.25f > hmax)
+			continue;
+		out[n++] = *b;
+	}
+	return n;
+}
+
+/*
+ * Looks for glyph lines inside plate-shaped light blobs, stretching contrast
+ * within each: hazy or dim plates whose glyphs barely differ from the plate
+ * are lost in the frame-wide pass but stand out locally.
+ */
+static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anpr_rect *bodies,
+			      size_t nbodies, float scale, size_t *nl)
+{
+	for (size_t k = 0; k < nbodies; k++) {
+		anpr_rect r = bodies[k];
+		int mx = r.width / 12 + 2, my = r.height / 6 + 2;
+		anpr_rect e = { r.x - mx, r.y - my, r.width + 2 * mx, r.height + 2 * my };
+		anpr_image view = { 0 };
+		size_t nc;
+		anpr_err err = anpr_image_view(src, e, &view);
+
+		if (err)
+			continue;
+		err = stretch(&view, &d->crop);
+		if (err)
+			return err;
+		int block = (int)((float)r.height * 0.6f) | 1;
+		block = block < 7 ? 7 : block > 31 ? 31 : block;
+		err = anpr_cv_adaptive_threshold(&d->crop, &d->crop_bin, block, BODY_OFFSET, false, true);
+		if (err)
+			return err;
+		err = anpr_cv_components(&d->crop_bin, d->comps, MAX_COMPONENTS, &nc);
+		if (err)
+			return err;
+		if (nc > MAX_COMPONENTS)
+			nc = MAX_COMPONENTS;
+		float hb = (float)r.height;
+		size_t nb = filter_blobs(d->comps, nc, d->crop.width, d->crop.height, fmaxf(5.0f, 0.2f * hb),
+					 0.95f * hb, d->blobs, MAX_BLOBS);
+		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
+		link_blobs(d->blobs, nb);
+		size_t first = *nl;
+		*nl = collect_lines(&d->crop, d->blobs, nb, false, 1.0f / scale, d->lines, *nl, MAX_LINES);
+		/* Lines were measured in the crop: move them to frame coordinates. */
+		float ox = (float)(e.x < 0 ? 0 : e.x) / scale, oy = (float)(e.y < 0 ? 0 : e.y) / scale;
+		for (size_t i = first; i < *nl; i++)
+			for (int c = 0; c < 4; c++) {
+				anpr_plate_region *g = &d->lines[i].region;
+				g->text[c].x += ox, g->text[c].y += oy;
+				g->plate[c].x += ox, g->plate[c].y += oy;
+			}
 	}
 	return ANPR_ERR_OK;
 }
@@ -391,9 +523,16 @@ static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, 
 			nc = MAX_COMPONENTS;
 		size_t nb =
 		    filter_blobs(d->comps, nc, src->width, src->height, hmin, hmax, d->blobs, MAX_BLOBS);
+		anpr_rect bodies[MAX_BODIES];
+		size_t nbodies = light ? find_bodies(d->comps, nc, hmin, hmax, bodies, MAX_BODIES) : 0;
 		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
 		link_blobs(d->blobs, nb);
-		*nl = collect_lines(d->blobs, nb, light, 1.0f / scale, d->lines, *nl, MAX_LINES);
+		*nl = collect_lines(src, d->blobs, nb, light, 1.0f / scale, d->lines, *nl, MAX_LINES);
+		if (nbodies) {
+			err = search_bodies(d, src, bodies, nbodies, scale, nl);
+			if (err)
+				return err;
+		}
 	}
 	return ANPR_ERR_OK;
 }

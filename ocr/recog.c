@@ -25,11 +25,17 @@
 /* Smaller strips cannot hold a character at the heights the model reads. */
 #define MIN_SIDE 8
 /*
- * Tesseract turns an LSTM choice's rating (a sum of -ln p over its time steps)
- * into a confidence as 100 - RATING_COEF * rating, clipped to 0..100. We set
- * the coefficient so that we can invert the mapping exactly.
+ * An LSTM choice's rating is the sum of -ln p over the time steps of its path,
+ * blanks included; Tesseract reports it as the confidence 100 - coefficient *
+ * rating, clipped to 0..100. With the coefficient at 1 the confidence keeps
+ * the rating itself up to 100. exp(-rating) is a path probability, far surer
+ * of itself than a symbol deserves (an alternative pays for each time step it
+ * spans), so ratings are divided by a temperature first. Its value is fitted
+ * by maximum likelihood of the true symbol on held-out strips, see
+ * `anpr-ocr-eval --calibrate` and ocr/model/README.md.
  */
-#define RATING_COEF 5.0
+#define RATING_COEF "1"
+#define RATING_TEMPERATURE 10.0
 
 struct anpr_recog {
 	TessBaseAPI *api;
@@ -118,7 +124,7 @@ anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
 		{ "tessedit_char_whitelist", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " },
 		/* Per-symbol alternatives from the LSTM's beams, for the choice iterator. */
 		{ "lstm_choice_mode", "2" },
-		{ "lstm_rating_coefficient", "5" },
+		{ "lstm_rating_coefficient", RATING_COEF },
 		/* Strips arrive dark on light; trying the inverted image only costs time. */
 		{ "tessedit_do_invert", "0" },
 	};
@@ -228,10 +234,9 @@ static void normalise(anpr_ocr_pos *pos)
 }
 
 /*
- * Fills pos from the symbol under it. A choice's confidence is
- * 100 - RATING_COEF * rating with rating = sum of -ln p over its time steps,
- * so exp((conf - 100) / RATING_COEF) recovers the path probability; the
- * floor at confidence 0 keeps every weight above zero.
+ * Fills pos from the symbol under it: each choice weighs exp(-rating / T),
+ * with rating = 100 - confidence (RATING_COEF), then the weights are
+ * normalised. The floor at confidence 0 keeps every weight above zero.
  */
 static void read_symbol(const TessResultIterator *it, const char *best, anpr_ocr_pos *pos)
 {
@@ -244,7 +249,8 @@ static void read_symbol(const TessResultIterator *it, const char *best, anpr_ocr
 			float conf = TessChoiceIteratorConfidence(ci);
 
 			if (plate_char(text))
-				add_alt(pos, text[0], (float)exp(((double)conf - 100.0) / RATING_COEF));
+				add_alt(pos, text[0],
+					(float)exp(((double)conf - 100.0) / RATING_TEMPERATURE));
 		} while (TessChoiceIteratorNext(ci));
 		TessChoiceIteratorDelete(ci);
 	}

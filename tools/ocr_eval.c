@@ -3,7 +3,7 @@
 
 /*
  * Usage: anpr-ocr-eval [--model NAME] [--model-dir DIR] [--country auto|uk|eu|us]
- *                      [--per-char] [--errors] [--limit N] FOLDER
+ *                      [--per-char] [--errors] [--calibrate] [--limit N] FOLDER
  *
  * FOLDER holds NAME.png strips (grey, dark on light: what ocr/strip.c hands to
  * ocr/recog.c) each with NAME.gt.txt, one line of text. Every strip goes
@@ -11,14 +11,18 @@
  * and the tool prints:
  *   line exact      the best symbol of every position, joined, equals the truth
  *   char accuracy   1 - (edit distance / truth length), summed over strips
- *   grammar top-1   the grammar's best plate equals the truth, over the strips
- *                   whose truth is itself a plate under --country
+ *   grammar top-1   the grammar's best plate (ranked under --country) equals the
+ *                   truth, over the strips whose truth is itself a plate of that
+ *                   country (of the UK for auto)
  *   ms per strip    median and 90th percentile of anpr_recog_read() alone
  * --per-char adds accuracy per true character (for single-character strips),
- * --errors lists each misread as `name<TAB>truth<TAB>read`. It prints plate text,
+ * --errors lists each strip misread by either measure as
+ * `name<TAB>truth<TAB>best symbols<TAB>grammar's best or -`, --calibrate how
+ * well the alternatives' probabilities fit (see calibrate()). It prints plate text,
  * so it is a development tool: never point it at data from the field.
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +41,24 @@ typedef struct options {
 	anpr_country country;
 	int per_char;
 	int errors;
+	int calibrate;
 	long limit;
 	const char *dir;
 } options;
+
+/* One position of a line read with the truth's length: its probabilities and where the truth is (-1: absent). */
+typedef struct cal_pos {
+	float p[ANPR_OCR_MAX_ALTS];
+	int n;
+	int truth;
+} cal_pos;
 
 typedef struct totals {
 	long strips, exact, empty, chars, char_errors, plates, plate_exact, plate_top5;
 	long per_char_n[36], per_char_ok[36];
 	double *ms;
+	cal_pos *cal;
+	size_t n_cal, cap_cal;
 } totals;
 
 static int cmp_str(const void *a, const void *b)
@@ -182,6 +196,78 @@ static void best_text(const anpr_ocr_line *line, char out[ANPR_OCR_MAX_POS + 1])
 	out[n] = '\0';
 }
 
+/* Keeps the positions of a line whose length matches the truth, for --calibrate. */
+static anpr_err keep_positions(totals *t, const anpr_ocr_line *line, const char *truth)
+{
+	if ((size_t)line->n != strlen(truth))
+		return ANPR_ERR_OK;
+	if (t->n_cal + (size_t)line->n > t->cap_cal) {
+		size_t cap = t->cap_cal ? t->cap_cal * 2 : 4096;
+		cal_pos *v = realloc(t->cal, cap * sizeof *v);
+
+		if (!v)
+			return ANPR_ERR_NOMEM;
+		t->cal = v;
+		t->cap_cal = cap;
+	}
+	for (int i = 0; i < line->n; i++) {
+		cal_pos *c = &t->cal[t->n_cal++];
+
+		c->n = line->pos[i].n;
+		c->truth = -1;
+		for (int a = 0; a < c->n; a++) {
+			c->p[a] = line->pos[i].alt[a].p;
+			if (line->pos[i].alt[a].c == truth[i])
+				c->truth = a;
+		}
+	}
+	return ANPR_ERR_OK;
+}
+
+/*
+ * Recognition reports p proportional to exp(-rating / T). Raising p to 1/k and
+ * renormalising gives the probabilities at temperature k * T: prints, for a few
+ * k, the mean negative log-likelihood of the true symbol (where it is among the
+ * alternatives) and how sure the best symbol is against how often it is right.
+ */
+static void calibrate(const totals *t)
+{
+	static const double ks[] = { 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0 };
+	size_t with_truth = 0, top_ok = 0;
+
+	for (size_t i = 0; i < t->n_cal; i++) {
+		with_truth += t->cal[i].truth >= 0;
+		top_ok += t->cal[i].truth == 0;
+	}
+	printf(
+	    "  calibration over %zu aligned positions: truth among alternatives %.2f%%, best right %.2f%%\n",
+	    t->n_cal, t->n_cal ? 100.0 * (double)with_truth / (double)t->n_cal : 0.0,
+	    t->n_cal ? 100.0 * (double)top_ok / (double)t->n_cal : 0.0);
+	for (size_t j = 0; j < sizeof ks / sizeof ks[0]; j++) {
+		double nll = 0, top_p = 0;
+
+		for (size_t i = 0; i < t->n_cal; i++) {
+			const cal_pos *c = &t->cal[i];
+			double lmax = log((double)c->p[0]) / ks[j], sum = 0;
+
+			for (int a = 0; a < c->n; a++)
+				sum += exp(log((double)c->p[a]) / ks[j] - lmax);
+			top_p += 1.0 / sum;
+			if (c->truth >= 0)
+				nll -= log((double)c->p[c->truth]) / ks[j] - lmax - log(sum);
+		}
+		printf("    k %.1f: mean -ln p(truth) %.4f, mean p(best) %.4f\n", ks[j],
+		       with_truth ? nll / (double)with_truth : 0.0,
+		       t->n_cal ? top_p / (double)t->n_cal : 0.0);
+	}
+}
+
+/* The grammar measure counts strips whose truth is a plate of this country (AUTO: the UK). */
+static anpr_country truth_country(anpr_country c)
+{
+	return c == ANPR_COUNTRY_AUTO ? ANPR_COUNTRY_UK : c;
+}
+
 static anpr_err eval_one(const options *o, anpr_recog *r, const char *name, anpr_image *img, totals *t)
 {
 	char path[4096], truth[ANPR_VRM_BUF], got[ANPR_OCR_MAX_POS + 1];
@@ -212,11 +298,14 @@ static anpr_err eval_one(const options *o, anpr_recog *r, const char *name, anpr
 	dist = edit_distance(got, truth);
 	t->chars += (long)strlen(truth);
 	t->char_errors += dist;
+	if (o->calibrate && (err = keep_positions(t, &line, truth)) != ANPR_ERR_OK)
+		return err;
 	if (strlen(truth) == 1 && (k = char_slot(truth[0])) >= 0) {
 		t->per_char_n[k]++;
 		t->per_char_ok[k] += strcmp(got, truth) == 0;
 	}
-	if (anpr_grammar_classify(truth, o->country) != ANPR_FMT_NONE) {
+	/* Free strings in the synthetic sets match some loose generic format; score real UK-style marks only. */
+	if (anpr_grammar_classify(truth, truth_country(o->country)) != ANPR_FMT_NONE) {
 		err = anpr_grammar_rank(&line, o->country, g, GUESSES, &ng);
 		if (err)
 			return err;
@@ -228,8 +317,8 @@ static anpr_err eval_one(const options *o, anpr_recog *r, const char *name, anpr
 				break;
 			}
 	}
-	if (o->errors && strcmp(got, truth) != 0)
-		printf("%.*s\t%s\t%s\n", (int)base_len, name, truth, got);
+	if (o->errors && (strcmp(got, truth) != 0 || (ng > 0 && strcmp(g[0].text, truth) != 0)))
+		printf("%.*s\t%s\t%s\t%s\n", (int)base_len, name, truth, got, ng > 0 ? g[0].text : "-");
 	return ANPR_ERR_OK;
 }
 
@@ -251,9 +340,11 @@ static void report(const options *o, const totals *t, double open_ms)
 		printf("  grammar top-1  %6.2f%%  top-%d %6.2f%%  (%ld strips whose truth is a %s plate)\n",
 		       100.0 * (double)t->plate_exact / (double)t->plates, GUESSES,
 		       100.0 * (double)t->plate_top5 / (double)t->plates, t->plates,
-		       anpr_country_name(o->country));
+		       anpr_country_name(truth_country(o->country)));
 	printf("  empty reads    %ld\n", t->empty);
 	printf("  ms per strip   median %.1f  p90 %.1f\n", med, p90);
+	if (o->calibrate)
+		calibrate(t);
 	if (o->per_char) {
 		printf("  per character (single-character strips):\n");
 		for (int k = 0; k < 36; k++)
@@ -267,7 +358,7 @@ static void report(const options *o, const totals *t, double open_ms)
 static int usage(void)
 {
 	fprintf(stderr, "usage: anpr-ocr-eval [--model NAME] [--model-dir DIR] [--country auto|uk|eu|us] "
-			"[--per-char] [--errors] [--limit N] FOLDER\n");
+			"[--per-char] [--errors] [--calibrate] [--limit N] FOLDER\n");
 	return 2;
 }
 
@@ -297,6 +388,8 @@ int main(int argc, char **argv)
 			o.per_char = 1;
 		else if (strcmp(argv[i], "--errors") == 0)
 			o.errors = 1;
+		else if (strcmp(argv[i], "--calibrate") == 0)
+			o.calibrate = 1;
 		else
 			return usage();
 	}
@@ -334,6 +427,7 @@ out:
 		free(names[k]);
 	free(names);
 	free(t.ms);
+	free(t.cal);
 	anpr_image_free(&img);
 	anpr_recog_close(r);
 	return err ? 1 : 0;
