@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "clock.h"
+#include "edit_distance.h"
 #include "groundtruth.h"
 #include "json.h"
 #include "log.h"
@@ -148,30 +149,6 @@ typedef struct bench {
 
 static const float bucket_lo[6] = { 0, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f };
 
-static int levenshtein(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b);
-	int row[ANPR_VRM_BUF + 1];
-
-	for (int j = 0; j <= lb; j++)
-		row[j] = j;
-	for (int i = 1; i <= la; i++) {
-		int diag = row[0];
-		row[0] = i;
-		for (int j = 1; j <= lb; j++) {
-			int up = row[j];
-			int best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* A read belongs to a ground-truth plate when each box contains the other's centre. */
 static bool matches(const anpr_plate_read *p, const anpr_gt_plate *g)
 {
@@ -209,7 +186,8 @@ static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anp
 				break;
 			}
 		int len = (int)strlen(gt[g].text);
-		int d = levenshtein(best->text, gt[g].text);
+		int d =
+		    (int)anpr_edit_distance(best->text, strlen(best->text), gt[g].text, strlen(gt[g].text));
 		b->char_acc += d >= len ? 0 : 1.0 - (double)d / len;
 		int k = 5;
 		while (k > 0 && best->confidence < bucket_lo[k])

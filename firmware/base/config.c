@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "edit_distance.h"
+
 typedef struct value {
 	int64_t i; /* INT, BOOL, and ENUM (choice index) */
 	double r;
@@ -229,33 +231,6 @@ int anpr_config_find(const anpr_config *c, const char *dotted)
 	return find_key(c, dotted, (size_t)(dot - dotted), dot + 1, strlen(dot + 1));
 }
 
-/* Levenshtein distance, capped, for "did you mean" hints on short names. */
-static size_t edit_distance(const char *a, size_t an, const char *b)
-{
-	size_t bn = strlen(b);
-	size_t row[65];
-
-	if (an > 64 || bn > 64)
-		return 99;
-	for (size_t j = 0; j <= bn; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= an; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= bn; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[bn];
-}
-
 static const char *suggest(const anpr_config *c, const char *section, size_t slen, const char *name,
 			   size_t nlen)
 {
@@ -266,7 +241,7 @@ static const char *suggest(const anpr_config *c, const char *section, size_t sle
 		const anpr_cfg_key *k = &c->keys[i];
 		if (strlen(k->section) != slen || memcmp(k->section, section, slen) != 0)
 			continue;
-		size_t d = edit_distance(name, nlen, k->name);
+		size_t d = anpr_edit_distance(name, nlen, k->name, strlen(k->name));
 		if (d < best_d) {
 			best_d = d;
 			best = k->name;
