@@ -622,9 +622,9 @@ anpr_plate_format anpr_grammar_classify(const char *vrm, anpr_country country)
 
 /* ---- Ranking ---- */
 
-#define DROP_PENALTY 0.15f /* a confidently read end symbol is usually part of the plate */
-#define DROP_MAX 0.5f      /* dropping is never free: even a doubtful symbol was found on the line */
-#define PRUNE_REL 1e-3     /* the search skips readings under this fraction of the best found */
+#define DROP_SCALE 0.3f /* dropping costs: a symbol the OCR found is usually part of the plate */
+#define DROP_MIN 0.005f /* yet even a sure symbol may be a sticker or a bolt */
+#define PRUNE_REL 1e-3  /* the search skips readings under this fraction of the best found */
 
 enum {
 	MAX_DROP = 2,                            /* stray symbols dropped at each end */
@@ -1146,10 +1146,14 @@ anpr_err anpr_grammar_rank_at(const anpr_ocr_line *line, anpr_country country, t
 		for (int k = 0; k < line->pos[i].n; k++)
 			if (line->pos[i].alt[k].p > best)
 				best = line->pos[i].alt[k].p;
-		/* A doubtful symbol costs less to drop: it may well be a screw or a band. */
-		x.drop[i] = 1.0f - best > DROP_PENALTY ? 1.0f - best : DROP_PENALTY;
-		if (x.drop[i] > DROP_MAX)
-			x.drop[i] = DROP_MAX;
+		/*
+		 * A doubtful symbol costs less to drop (it may be a screw or a band),
+		 * but dropping always costs more than keeping it: a symbol at p = 0.5
+		 * keeps 0.5 of its weight, dropped it keeps 0.15.
+		 */
+		x.drop[i] = DROP_SCALE * (1.0f - best);
+		if (x.drop[i] < DROP_MIN)
+			x.drop[i] = DROP_MIN;
 	}
 	memset(x.ready, 0, sizeof(x.ready));
 	x.njobs = 0;

@@ -50,7 +50,7 @@ anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
 	if (!r->cfg.max_ocr_regions)
 		r->cfg.max_ocr_regions = 6;
 	if (r->cfg.min_confidence <= 0)
-		r->cfg.min_confidence = 0.05f;
+		r->cfg.min_confidence = 0.001f;
 
 	anpr_detect_cfg dc = {
 		.min_plate_width = r->cfg.min_plate_width,

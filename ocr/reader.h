@@ -21,7 +21,7 @@ typedef struct anpr_reader_cfg {
 	int min_plate_width;   /* px; 0: 60 */
 	int max_plate_width;   /* px; 0: 600 */
 	int max_ocr_regions;   /* most plate candidates read per frame; 0: 6 */
-	float min_confidence;  /* reads below this are not reported; 0: 0.05 */
+	float min_confidence;  /* reads below this are not reported; 0: 0.001 */
 } anpr_reader_cfg;
 
 typedef struct anpr_read_candidate {

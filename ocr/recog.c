@@ -92,18 +92,19 @@ static bool model_in(const char *dir, const char *model)
 	return n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0;
 }
 
-/* The folder to load model from: cfg, then $ANPR_TESSDATA, then the built-in one, then the stock one for eng. */
+/*
+ * The folder to load the model from: cfg's, else $ANPR_TESSDATA, else the
+ * built-in one; Tesseract's stock eng comes from Debian's folder when the
+ * chosen one does not have it.
+ */
 static const char *model_dir(const anpr_recog_cfg *cfg)
 {
 	const char *env = getenv("ANPR_TESSDATA");
+	const char *dir = cfg->model_dir ? cfg->model_dir : env && *env ? env : ANPR_TESSDATA_DIR;
 
-	if (cfg->model_dir)
-		return cfg->model_dir;
-	if (env && *env)
-		return env;
-	if (model_in(ANPR_TESSDATA_DIR, cfg->model) || strcmp(cfg->model, "eng") != 0)
-		return ANPR_TESSDATA_DIR;
-	return STOCK_TESSDATA;
+	if (strcmp(cfg->model, "eng") == 0 && !model_in(dir, cfg->model))
+		return STOCK_TESSDATA;
+	return dir;
 }
 
 anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)

@@ -3,6 +3,7 @@
 #include "strip.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -54,55 +55,71 @@ static void normalise(anpr_image *s, bool invert)
 }
 
 /*
- * Whitens the dark shapes that touch the strip's edges: plate borders,
- * bolts, the bumper. With the margins above, glyphs never touch an edge, so
- * only clutter goes. mask is scratch space.
+ * Whitens the dark shapes that cannot be glyphs: those touching the top or
+ * bottom edge (plate border, bumper), those much shorter than a glyph
+ * (hyphens, dots, bolts, the EU stars) and those much taller (frames). With
+ * the margins above, real glyphs touch no edge. mask is scratch space.
  */
-static anpr_err clear_edges(anpr_image *s, anpr_image *mask)
+static anpr_err clean(anpr_image *s, anpr_image *mask)
 {
 	double level;
 	anpr_err err = anpr_cv_threshold(s, mask, 0, ANPR_CV_THRESH_OTSU_INV, &level);
 	int w = s->width, h = s->height;
+	size_t npx = (size_t)w * (size_t)h;
+	uint32_t *stack = NULL, *members = NULL;
 
 	if (err)
 		return err;
-	/* An explicit stack of pixel indices; a shape is at most the whole strip. */
-	size_t cap = (size_t)w * (size_t)h, top = 0;
-	uint32_t *stack = malloc(cap * sizeof(*stack));
-	if (!stack)
-		return ANPR_ERR_NOMEM;
-	for (int x = 0; x < w; x++)
-		for (int e = 0; e < 2; e++) {
-			int y = e ? h - 1 : 0;
-			if (mask->data[(size_t)y * mask->stride + (size_t)x] == 255)
-				stack[top++] = (uint32_t)(y * w + x),
-				mask->data[(size_t)y * mask->stride + (size_t)x] = 128;
-		}
-	for (int y = 1; y < h - 1; y++)
-		for (int e = 0; e < 2; e++) {
-			int x = e ? w - 1 : 0;
-			if (mask->data[(size_t)y * mask->stride + (size_t)x] == 255)
-				stack[top++] = (uint32_t)(y * w + x),
-				mask->data[(size_t)y * mask->stride + (size_t)x] = 128;
-		}
-	while (top > 0) {
-		uint32_t i = stack[--top];
-		int x = (int)(i % (uint32_t)w), y = (int)(i / (uint32_t)w);
-		s->data[(size_t)y * s->stride + (size_t)x] = 255;
-		for (int dy = -1; dy <= 1; dy++)
-			for (int dx = -1; dx <= 1; dx++) {
-				int nx = x + dx, ny = y + dy;
-				if (nx < 0 || ny < 0 || nx >= w || ny >= h)
-					continue;
-				uint8_t *m = &mask->data[(size_t)ny * mask->stride + (size_t)nx];
-				if (*m == 255 && top < cap) {
-					*m = 128; /* queued: each pixel enters the stack once */
-					stack[top++] = (uint32_t)(ny * w + nx);
-				}
-			}
+	stack = malloc(npx * sizeof(*stack));
+	members = malloc(npx * sizeof(*members));
+	if (!stack || !members) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
 	}
+	for (size_t start = 0; start < npx; start++) {
+		int sx = (int)(start % (size_t)w), sy = (int)(start / (size_t)w);
+		uint8_t *m0 = &mask->data[(size_t)sy * mask->stride + (size_t)sx];
+		if (*m0 != 255)
+			continue;
+		/* Flood one 8-connected shape, noting its extent. */
+		size_t top = 0, nm = 0;
+		int x0 = sx, x1 = sx, y0 = sy, y1 = sy;
+		*m0 = 128;
+		stack[top++] = (uint32_t)start;
+		while (top > 0) {
+			uint32_t i = stack[--top];
+			int x = (int)(i % (uint32_t)w), y = (int)(i / (uint32_t)w);
+			members[nm++] = i;
+			x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1;
+			y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int nx = x + dx, ny = y + dy;
+					if (nx < 0 || ny < 0 || nx >= w || ny >= h)
+						continue;
+					uint8_t *m = &mask->data[(size_t)ny * mask->stride + (size_t)nx];
+					if (*m == 255) {
+						*m = 128; /* each pixel is pushed once */
+						stack[top++] = (uint32_t)(ny * w + nx);
+					}
+				}
+		}
+		int sh = y1 - y0 + 1;
+		bool edge =
+		    y0 == 0 || y1 == h - 1 || ((x0 == 0 || x1 == w - 1) && sh > ANPR_STRIP_CHAR_PX / 2);
+		bool small = sh < ANPR_STRIP_CHAR_PX * 45 / 100;
+		bool tall = sh > ANPR_STRIP_CHAR_PX * 3 / 2;
+		if (!edge && !small && !tall)
+			continue;
+		for (size_t k = 0; k < nm; k++) {
+			int x = (int)(members[k] % (uint32_t)w), y = (int)(members[k] / (uint32_t)w);
+			s->data[(size_t)y * s->stride + (size_t)x] = 255;
+		}
+	}
+out:
 	free(stack);
-	return ANPR_ERR_OK;
+	free(members);
+	return err;
 }
 
 anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r, anpr_image *strip,
@@ -135,5 +152,5 @@ anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r, 
 	if (err)
 		return err;
 	normalise(strip, r->light_text);
-	return clear_edges(strip, scratch);
+	return clean(strip, scratch);
 }

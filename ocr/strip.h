@@ -14,8 +14,8 @@
  * Warps region r's character row from the grey frame into strip: deskewed,
  * glyphs ANPR_STRIP_CHAR_PX tall with a margin around them, inverted when the
  * plate has light characters, contrast stretched. strip is (re)allocated as
- * needed; dark shapes touching the strip's edges (plate border, bolts) are
- * whitened. scratch is work space. Returns ANPR_ERR_INVAL for a degenerate region. Any thread, one
+ * needed; dark shapes that cannot be glyphs (plate border, bolts, hyphens,
+ * the EU stars) are whitened. scratch is work space. Returns ANPR_ERR_INVAL for a degenerate region. Any thread, one
  * strip per thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r,

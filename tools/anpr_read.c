@@ -25,6 +25,7 @@ typedef struct options {
 	anpr_reader_cfg cfg;
 	bool json;
 	const char *bench_dir;
+	const char *pairs_path; /* --pairs: raw confidence and correctness of every scored read */
 } options;
 
 static void usage(FILE *out)
@@ -39,6 +40,7 @@ static void usage(FILE *out)
 	      "  --model NAME             OCR model: plate (default) or eng\n"
 	      "  --model-dir DIR          folder with NAME.traineddata\n"
 	      "  --bench DIR              score every image in DIR that has ground truth\n"
+	      "  --pairs FILE             with --bench: write 'confidence<TAB>right' per read (calibration)\n"
 	      "  --help                   this text\n\n"
 	      "Exit status: 0 when every file was read (finding no plate is not an error),\n"
 	      "1 when any file could not be read, 64 for a bad command line.\n",
@@ -162,7 +164,7 @@ static bool matches(const anpr_plate_read *p, const anpr_gt_plate *g)
 }
 
 static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anpr_plate_read *p, size_t n,
-			bool verbose, const char *name)
+			bool verbose, const char *name, FILE *pairs)
 {
 	for (size_t g = 0; g < ngt; g++) {
 		const anpr_plate_read *best = NULL;
@@ -194,6 +196,8 @@ static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anp
 			k--;
 		b->bucket_n[k]++;
 		b->bucket_ok[k] += ok;
+		if (pairs)
+			fprintf(pairs, "%.5f\t%d\n", (double)best->confidence, ok);
 		if (verbose && !ok)
 			fprintf(stderr, "wrong  %s %s read %s (%.3f)\n", name, gt[g].text, best->text,
 				(double)best->confidence);
@@ -221,11 +225,17 @@ static int run_bench(anpr_reader *r, const options *o)
 	anpr_plate_read plates[MAX_PLATES];
 	bench b = { 0 };
 	bool verbose = getenv("ANPR_BENCH_VERBOSE") != NULL;
+	FILE *pairs = NULL;
 	int status = 0;
 
 	if (nn < 0) {
 		fprintf(stderr, "anpr-read: cannot list %s\n", o->bench_dir);
 		return 1;
+	}
+	if (o->pairs_path && !(pairs = fopen(o->pairs_path, "w"))) {
+		fprintf(stderr, "anpr-read: cannot write %s\n", o->pairs_path);
+		status = 1;
+		goto out;
 	}
 	b.ms = calloc((size_t)nn + 1, sizeof(double));
 	if (!b.ms) {
@@ -256,7 +266,7 @@ static int run_bench(anpr_reader *r, const options *o)
 			continue;
 		}
 		b.ms[b.images++] = ms;
-		score_image(&b, gt, ngt, plates, n, verbose, names[i]->d_name);
+		score_image(&b, gt, ngt, plates, n, verbose, names[i]->d_name, pairs);
 	}
 	if (b.images == 0 || b.plates == 0) {
 		fprintf(stderr, "anpr-read: no images with ground truth in %s\n", o->bench_dir);
@@ -300,10 +310,12 @@ out:
 	free(names);
 	free(b.ms);
 	anpr_image_free(&img);
+	if (pairs)
+		fclose(pairs);
 	return status;
 }
 
-enum { OPT_COUNTRY = 256, OPT_TOPN, OPT_JSON, OPT_MODEL, OPT_MODEL_DIR, OPT_BENCH, OPT_HELP };
+enum { OPT_COUNTRY = 256, OPT_TOPN, OPT_JSON, OPT_MODEL, OPT_MODEL_DIR, OPT_BENCH, OPT_PAIRS, OPT_HELP };
 
 int main(int argc, char **argv)
 {
@@ -314,6 +326,7 @@ int main(int argc, char **argv)
 		{ "model", required_argument, NULL, OPT_MODEL },
 		{ "model-dir", required_argument, NULL, OPT_MODEL_DIR },
 		{ "bench", required_argument, NULL, OPT_BENCH },
+		{ "pairs", required_argument, NULL, OPT_PAIRS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -349,6 +362,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BENCH:
 			o.bench_dir = optarg;
+			break;
+		case OPT_PAIRS:
+			o.pairs_path = optarg;
 			break;
 		case OPT_HELP:
 			usage(stdout);

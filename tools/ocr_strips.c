@@ -51,13 +51,26 @@ typedef struct rng {
 	uint64_t s;
 } rng;
 
-static uint64_t rnd_next(rng *r)
+static uint64_t mix64(uint64_t z)
 {
-	uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 	return z ^ (z >> 31);
+}
+
+static uint64_t rnd_next(rng *r)
+{
+	return mix64(r->s += 0x9E3779B97F4A7C15ull);
+}
+
+/*
+ * The stream of strip index under seed. Hashing both spreads the start
+ * states, so no two strips share a stretch of the stream (consecutive
+ * counters would: strip i + 1 would replay strip i one draw later).
+ */
+static rng rnd_stream(uint64_t seed, int index)
+{
+	return (rng){ mix64(mix64(seed) + (uint64_t)index) };
 }
 
 /* Uniform in [0, 1). */
@@ -664,7 +677,7 @@ static int text_ok(const job *jb, const char *text)
 
 static anpr_err make_strip(const job *jb, work *w, uint64_t seed, int index)
 {
-	rng r = { seed * 0x100000001B3ull + (uint64_t)index * 0x9E3779B97F4A7C15ull + 1 };
+	rng r = rnd_stream(seed, index);
 	char text[TEXT_MAX + 1];
 	const glyph *g[TEXT_MAX];
 	glyph slots[TEXT_MAX] = { 0 };
@@ -675,7 +688,6 @@ static anpr_err make_strip(const job *jb, work *w, uint64_t seed, int index)
 	anpr_rect box;
 	anpr_err err;
 
-	rnd_next(&r);
 	do
 		make_text(&r, text);
 	while (!text_ok(jb, text));

@@ -33,12 +33,14 @@
 #
 # Deterministic where Tesseract allows: the strips depend only on the seeds below, the list order
 # is a fixed shuffle, and lstmtraining starts from fixed random weights (two runs of the same data
-# gave byte-identical models). Environment: OCR_ITERATIONS (default 50000), OCR_JOBS (default nproc).
+# gave byte-identical models). Environment: OCR_ITERATIONS (default 50000), OCR_JOBS (default nproc),
+# OCR_WORK (work folder, default build/ocr-train).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(cd "${1:-$root/build/host/bin}" && pwd)
-work=$root/build/ocr-train
+work=${OCR_WORK:-$root/build/ocr-train}
+mkdir -p "$work" && work=$(cd "$work" && pwd)
 model_out=$root/ocr/model/plate.traineddata
 gb_chars=$root/../shared/data/gb-chars
 tessdata=/usr/share/tesseract-ocr/5/tessdata
@@ -47,8 +49,8 @@ fonts=/usr/share/fonts/truetype
 SEED=1951                        # training strips; held-out sets use SEED+100.., never SEED
 ITERATIONS=${OCR_ITERATIONS:-50000}
 JOBS=${OCR_JOBS:-$(nproc)}
-N_FONTS=16000                    # font strips for training
-N_TILES=8000                     # gb-chars strips for training
+N_FONTS=14000                    # font strips for training
+N_TILES=10000                    # gb-chars strips for training
 N_SYNTH=4000                     # anpr-synth strips, when it is built
 N_CHECK=300                      # lstmtraining's own check set (model selection, not reported)
 N_EVAL=1000                      # each held-out set
