@@ -4,12 +4,13 @@
 #   make test   build host, sanitizer and aarch64 trees and run every test
 #   make build  host binaries in build/host/bin; make build-aarch64: ARM ones in build/aarch64/bin
 #   make bench  benchmarks with figures (not part of make test)
+#   make ocr-model  retrain the plate OCR model (about 45 minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 FUZZ_SECONDS ?= 60
 
 .PHONY: help deps sysroot build build-aarch64 build-asan test test-host test-asan test-aarch64 \
-	demo bench fuzz format docs clean
+	demo bench fuzz ocr-model format docs clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -52,6 +53,9 @@ bench: deps
 	cmake --preset host-release >/dev/null
 	cmake --build --preset host-release
 	@tools/bench.sh build/host-release/bin
+
+ocr-model: build
+	tools/train-ocr.sh build/host/bin
 
 fuzz: deps
 	cmake --preset fuzz >/dev/null

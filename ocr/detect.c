@@ -22,6 +22,8 @@
  */
 #define THRESH_BLOCK 15
 #define THRESH_OFFSET 12.0
+/* The offset is at least this many noise standard deviations. */
+#define NOISE_MARGIN 2.5f
 /* Hard caps that bound the work per frame whatever the scene. */
 #define MAX_COMPONENTS 40000
 #define MAX_BLOBS 6000
@@ -49,6 +51,7 @@ typedef struct line {
 struct anpr_detector {
 	anpr_detect_cfg cfg;
 	anpr_image norm;    /* the frame, contrast stretched */
+	float offset;       /* threshold offset for this frame, above its noise */
 	anpr_image work[2]; /* pyramid levels, alternately */
 	anpr_image crop;    /* a plate body, contrast stretched */
 	anpr_image crop_bin;
@@ -388,10 +391,14 @@ static int by_score(const void *a, const void *b)
 	return (p->region.score < q->region.score) - (p->region.score > q->region.score);
 }
 
-/* Maps the 0.5th..99.9th percentile of src onto 0..255 (gain capped at 4) into dst. */
-static anpr_err stretch(const anpr_image *src, anpr_image *dst)
+/*
+ * Maps the 0.5th..99.9th percentile of src onto 0..255 (gain capped at 4)
+ * into dst, and sets *noise to the sensor noise after stretching (the
+ * standard deviation, from the median difference of neighbouring pixels).
+ */
+static anpr_err stretch(const anpr_image *src, anpr_image *dst, float *noise)
 {
-	uint32_t hist[256] = { 0 };
+	uint32_t hist[256] = { 0 }, dhist[256] = { 0 };
 	uint8_t lut[256];
 	anpr_err err = anpr_image_alloc(dst, src->width, src->height, 1);
 
@@ -400,8 +407,10 @@ static anpr_err stretch(const anpr_image *src, anpr_image *dst)
 	/* Every fourth row and column is plenty for a histogram. */
 	for (int y = 0; y < src->height; y += 4) {
 		const uint8_t *row = src->data + (size_t)y * src->stride;
-		for (int x = 0; x < src->width; x += 4)
+		for (int x = 0; x + 1 < src->width; x += 4) {
 			hist[row[x]]++;
+			dhist[abs(row[x] - row[x + 1])]++;
+		}
 	}
 	uint32_t total = 0, acc = 0;
 	for (int i = 0; i < 256; i++)
@@ -420,6 +429,16 @@ static anpr_err stretch(const anpr_image *src, anpr_image *dst)
 	float gain = hi > lo ? 255.0f / (float)(hi - lo) : 1.0f;
 	if (gain > 4)
 		gain = 4;
+	/* Median absolute difference of neighbours: 0.95 sigma for Gaussian noise, untouched by edges. */
+	uint32_t half = 0, dmed = 0;
+	for (int i = 0; i < 256; i++) {
+		half += dhist[i];
+		if (half * 2 >= total) {
+			dmed = (uint32_t)i;
+			break;
+		}
+	}
+	*noise = (float)dmed * 1.05f * gain;
 	for (int i = 0; i < 256; i++) {
 		float v = ((float)i - (float)lo) * gain;
 		lut[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
@@ -471,12 +490,14 @@ static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anp
 
 		if (err)
 			continue;
-		err = stretch(&view, &d->crop);
+		float noise;
+		err = stretch(&view, &d->crop, &noise);
 		if (err)
 			return err;
 		int block = (int)((float)r.height * 0.6f) | 1;
 		block = block < 7 ? 7 : block > 31 ? 31 : block;
-		err = anpr_cv_adaptive_threshold(&d->crop, &d->crop_bin, block, BODY_OFFSET, false, true);
+		double offset = fmax(BODY_OFFSET, (double)(NOISE_MARGIN * noise));
+		err = anpr_cv_adaptive_threshold(&d->crop, &d->crop_bin, block, offset, false, true);
 		if (err)
 			return err;
 		err = anpr_cv_components(&d->crop_bin, d->comps, MAX_COMPONENTS, &nc);
@@ -513,7 +534,7 @@ static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, 
 		anpr_err err;
 		/* Dark glyphs: below the local mean by the offset; light glyphs: above it. */
 		err = anpr_cv_adaptive_threshold(src, &d->bin, THRESH_BLOCK,
-						 light ? -THRESH_OFFSET : THRESH_OFFSET, false, !light);
+						 light ? -d->offset : d->offset, false, !light);
 		if (err)
 			return err;
 		err = anpr_cv_components(&d->bin, d->comps, MAX_COMPONENTS, &nc);
@@ -553,10 +574,13 @@ anpr_err anpr_detect(anpr_detector *d, const anpr_image *grey, anpr_plate_region
 		scale = (float)MAX_WORK_WIDTH / (float)grey->width;
 
 	/* Stretch contrast once, so the fixed threshold offset means the same in dim and bright scenes. */
-	err = stretch(grey, &d->norm);
+	float noise;
+	err = stretch(grey, &d->norm, &noise);
 	if (err)
 		return err;
 	src = &d->norm;
+	/* Glyph edges must stand clear of the noise, or every speck becomes a blob. */
+	d->offset = fmaxf((float)THRESH_OFFSET, NOISE_MARGIN * noise);
 
 	/* Glyph heights wanted, in frame pixels. */
 	float want_min = CHAR_PER_PLATE_WIDTH * (float)d->cfg.min_plate_width * 0.7f;

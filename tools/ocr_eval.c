@@ -232,7 +232,7 @@ static anpr_err keep_positions(totals *t, const anpr_ocr_line *line, const char 
  */
 static void calibrate(const totals *t)
 {
-	static const double ks[] = { 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0 };
+	static const double ks[] = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0, 1.5, 2.0, 3.0 };
 	size_t with_truth = 0, top_ok = 0;
 
 	for (size_t i = 0; i < t->n_cal; i++) {
