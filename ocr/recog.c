@@ -110,16 +110,14 @@ static const char *model_dir(const anpr_recog_cfg *cfg)
 anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
 {
 	/*
-	 * Set before the model loads: debug_file silences Tesseract's chatter
-	 * from then on, and no dictionary is loaded (plates are not words, and
-	 * a dictionary would pull readings towards English).
+	 * Init-only: no dictionary (plates are not words, and a dictionary
+	 * would pull readings towards English).
 	 */
-	char k_debug[] = "debug_file", v_debug[] = "/dev/null";
 	char k_sys[] = "load_system_dawg", k_freq[] = "load_freq_dawg", k_punc[] = "load_punc_dawg";
 	char k_num[] = "load_number_dawg", k_unamb[] = "load_unambig_dawg", k_bigram[] = "load_bigram_dawg";
 	char v_off[] = "0";
-	char *keys[] = { k_debug, k_sys, k_freq, k_punc, k_num, k_unamb, k_bigram };
-	char *vals[] = { v_debug, v_off, v_off, v_off, v_off, v_off, v_off };
+	char *keys[] = { k_sys, k_freq, k_punc, k_num, k_unamb, k_bigram };
+	char *vals[] = { v_off, v_off, v_off, v_off, v_off, v_off };
 	static const char *const vars[][2] = {
 		/* The space is needed or Tesseract merges the groups into one word. */
 		{ "tessedit_char_whitelist", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " },
@@ -160,6 +158,14 @@ anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
 		err = ANPR_ERR_NOMEM;
 		goto out;
 	}
+	/*
+	 * debug_file is a process-wide parameter; set before Init so that a
+	 * model that fails to load does not write to stderr either.
+	 */
+	if (!TessBaseAPISetVariable(r->api, "debug_file", "/dev/null")) {
+		err = ANPR_ERR_OCR;
+		goto out;
+	}
 	if (TessBaseAPIInit4(r->api, dir, cfg->model, OEM_LSTM_ONLY, NULL, 0, keys, vals,
 			     sizeof keys / sizeof keys[0], 0) != 0) {
 		err = ANPR_ERR_OCR;
@@ -171,7 +177,12 @@ anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
 			goto out;
 		}
 	}
-	TessBaseAPISetPageSegMode(r->api, PSM_SINGLE_LINE);
+	/*
+	 * Raw line: the strip is already one deskewed line. Single-line mode runs
+	 * Tesseract's own layout analysis first, which finds no text block on some
+	 * clean strips (EU plates with an emblem between groups) and returns nothing.
+	 */
+	TessBaseAPISetPageSegMode(r->api, PSM_RAW_LINE);
 	*out = r;
 	r = NULL;
 	err = ANPR_ERR_OK;
