@@ -11,6 +11,8 @@
 #include "strip.h"
 
 #define MAX_REGIONS 16
+/* Smallest frame searched: a 60 px plate with some margin. */
+#define ANPR_READER_MIN_SIDE 32
 
 struct anpr_reader {
 	anpr_reader_cfg cfg;
@@ -42,7 +44,7 @@ anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
 		goto out;
 	}
 	if (!r->cfg.model)
-		r->cfg.model = "plate";
+		r->cfg.model = ANPR_READER_DEFAULT_MODEL;
 	if (!r->cfg.min_plate_width)
 		r->cfg.min_plate_width = 60;
 	if (!r->cfg.max_plate_width)
@@ -176,6 +178,9 @@ anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_re
 	if (!r || !frame || !out || !n || (frame->channels != 1 && frame->channels != 3))
 		return ANPR_ERR_INVAL;
 	*n = 0;
+	/* A valid image too small to hold a plate has none: not an error. */
+	if (frame->width < ANPR_READER_MIN_SIDE || frame->height < ANPR_READER_MIN_SIDE)
+		return ANPR_ERR_OK;
 	if (frame->channels == 3) {
 		err = anpr_cv_convert(frame, &r->grey, ANPR_CV_BGR2GREY);
 		if (err)

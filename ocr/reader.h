@@ -11,12 +11,19 @@
 
 #define ANPR_READ_MAX_CANDIDATES 10
 
+/*
+ * The OCR model used when none is named: whichever of ours ("plate",
+ * ocr/model) and Tesseract's stock "eng" scored better on the dev sets
+ * (docs/ocr-accuracy.md has the comparison).
+ */
+#define ANPR_READER_DEFAULT_MODEL "eng"
+
 typedef struct anpr_reader anpr_reader;
 
 typedef struct anpr_reader_cfg {
 	anpr_country country;  /* grammars tried (AUTO: all) */
 	int topn;              /* alternatives kept per plate, 1..ANPR_READ_MAX_CANDIDATES */
-	const char *model;     /* OCR model name; NULL: "plate" */
+	const char *model;     /* OCR model name; NULL: ANPR_READER_DEFAULT_MODEL */
 	const char *model_dir; /* NULL: see anpr_recog_cfg */
 	int min_plate_width;   /* px; 0: 60 */
 	int max_plate_width;   /* px; 0: 600 */

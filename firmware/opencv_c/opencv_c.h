@@ -84,8 +84,8 @@ ANPR_MUST_CHECK anpr_err anpr_cv_probe(const uint8_t *buf, size_t len, int *widt
 /*
  * Decodes an image held in memory (JPEG, PNG, BMP) into dst. Checks the
  * header first: larger than ANPR_IMAGE_MAX_SIDE or ANPR_IMAGE_MAX_PIXELS is
- * ANPR_ERR_TOO_BIG; not an image or damaged is ANPR_ERR_DECODE (or
- * ANPR_ERR_FORMAT from the probe).
+ * ANPR_ERR_TOO_BIG; not an image, damaged, or a JPEG cut off before its end
+ * marker is ANPR_ERR_DECODE (or ANPR_ERR_FORMAT from the probe).
  */
 ANPR_MUST_CHECK anpr_err anpr_cv_decode(const uint8_t *buf, size_t len, anpr_cv_load mode, anpr_image *dst);
 

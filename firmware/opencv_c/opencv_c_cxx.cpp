@@ -274,6 +274,25 @@ anpr_err anpr_image_view(const anpr_image *src, anpr_rect r, anpr_image *view)
 	return ANPR_ERR_OK;
 }
 
+namespace
+{
+/*
+ * libjpeg decodes a cut-off JPEG with only a warning, filling the rest with
+ * grey: evidence must not be read from half an image. A complete file ends
+ * with the EOI marker (FF D9), allowing a little padding after it.
+ */
+bool jpeg_truncated(const uint8_t *buf, size_t len)
+{
+	if (len < 4 || buf[0] != 0xff || buf[1] != 0xd8)
+		return false;
+	size_t from = len > 64 ? len - 64 : 2;
+	for (size_t i = len - 1; i > from; i--)
+		if (buf[i - 1] == 0xff && buf[i] == 0xd9)
+			return false;
+	return true;
+}
+} // namespace
+
 anpr_err anpr_cv_decode(const uint8_t *buf, size_t len, anpr_cv_load mode, anpr_image *dst)
 {
 	const int load = raw(mode);
@@ -287,6 +306,8 @@ anpr_err anpr_cv_decode(const uint8_t *buf, size_t len, anpr_cv_load mode, anpr_
 	if (width > ANPR_IMAGE_MAX_SIDE || height > ANPR_IMAGE_MAX_SIDE ||
 	    static_cast<long>(width) * height > ANPR_IMAGE_MAX_PIXELS || len > INT_MAX)
 		return ANPR_ERR_TOO_BIG;
+	if (jpeg_truncated(buf, len))
+		return ANPR_ERR_DECODE;
 	return guarded(ANPR_ERR_DECODE, [&] {
 		const cv::Mat in(1, static_cast<int>(len), CV_8UC1, const_cast<uint8_t *>(buf));
 		/*

@@ -125,7 +125,7 @@ static void test_bad_images(anpr_recog *r)
 /* Reads every strip of expected.tsv; with want_text the best symbols must spell the truth. */
 static void test_vectors(anpr_recog *r, bool want_text)
 {
-	char path[sizeof data_dir + 64], row[256];
+	char path[sizeof data_dir + 320], row[256];
 	anpr_image img = { 0 };
 	FILE *f;
 	int strips = 0;
