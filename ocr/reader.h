@@ -28,7 +28,7 @@ typedef struct anpr_reader_cfg {
 	int min_plate_width;   /* px; 0: 60 */
 	int max_plate_width;   /* px; 0: 600 */
 	int max_ocr_regions;   /* most plate candidates read per frame; 0: 6 */
-	float min_confidence;  /* reads below this are not reported; 0: 0.001 */
+	float min_confidence;  /* reads whose raw score is below this are not reported; 0: 0.001 */
 } anpr_reader_cfg;
 
 typedef struct anpr_read_candidate {
@@ -40,6 +40,7 @@ typedef struct anpr_read_candidate {
 typedef struct anpr_plate_read {
 	char text[ANPR_VRM_BUF]; /* normalised VRM, A-Z 0-9 only */
 	float confidence;        /* calibrated probability that text is right, 0..1 */
+	float raw_score;         /* the uncalibrated score it was mapped from (for refitting) */
 	anpr_plate_format format;
 	anpr_point quad[4]; /* plate corners in the frame, clockwise from top-left */
 	float char_height;  /* px in the frame */

@@ -40,7 +40,7 @@ static void usage(FILE *out)
 	      "  --model NAME             OCR model: plate (default) or eng\n"
 	      "  --model-dir DIR          folder with NAME.traineddata\n"
 	      "  --bench DIR              score every image in DIR that has ground truth\n"
-	      "  --pairs FILE             with --bench: write 'confidence<TAB>right' per read (calibration)\n"
+	      "  --pairs FILE             with --bench: write 'raw score<TAB>right' per read (calibration)\n"
 	      "  --help                   this text\n\n"
 	      "Exit status: 0 when every file was read (finding no plate is not an error),\n"
 	      "1 when any file could not be read, 64 for a bad command line.\n",
@@ -197,7 +197,7 @@ static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anp
 		b->bucket_n[k]++;
 		b->bucket_ok[k] += ok;
 		if (pairs)
-			fprintf(pairs, "%.5f\t%d\n", (double)best->confidence, ok);
+			fprintf(pairs, "%.5f\t%d\n", (double)best->raw_score, ok);
 		if (verbose && !ok)
 			fprintf(stderr, "wrong  %s %s read %s (%.3f)\n", name, gt[g].text, best->text,
 				(double)best->confidence);
@@ -298,6 +298,9 @@ static int run_bench(anpr_reader *r, const options *o)
 		printf("  char accuracy     %.1f%%\n", b.char_acc * pct);
 		printf("  ms/image          median %.1f, p90 %.1f\n", med, p90);
 		printf("  peak RSS          %.1f MiB\n", (double)rss / 1024);
+		int hi_n = b.bucket_n[4] + b.bucket_n[5], hi_ok = b.bucket_ok[4] + b.bucket_ok[5];
+		printf("  confident reads   %d at >= 0.90, %.1f%% right\n", hi_n,
+		       hi_n ? 100.0 * hi_ok / hi_n : 0.0);
 		printf("  calibration       confidence  reads  right\n");
 		for (int k = 0; k < 6; k++)
 			printf("                    >= %.2f    %5d  %5.1f%%\n", (double)bucket_lo[k],

@@ -26,7 +26,8 @@ def main():
     blocks = []
     for conf, ok in pairs:
         blocks.append([ok, 1, conf])
-        while len(blocks) > 1 and (blocks[-2][0] + 1) / (blocks[-2][1] + 2) > (blocks[-1][0] + 1) / (blocks[-1][1] + 2):
+        # Merge while the curve would not rise (ties merge too, keeping the table short).
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
             s, n, c = blocks.pop()
             blocks[-1][0] += s
             blocks[-1][1] += n
@@ -37,7 +38,6 @@ def main():
         p = (s + 1) / (n + 2)
         print(f'\t{{ {lo:.4f}f, {p:.4f}f }}, /* {n} reads up to raw {c:.4f}, {s} right */')
         lo = c
-    total_hi = [(c, ok) for c, ok in pairs]
     print(f'/* overall accuracy {sum(ok for _, ok in pairs) / len(pairs):.3f} */', file=sys.stderr)
 
 
