@@ -281,16 +281,14 @@ static bool strip_ok(const anpr_image *s)
 	       s->stride >= (size_t)s->width && s->stride <= (size_t)INT_MAX;
 }
 
-anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line)
+/* One recognition of strip in page segmentation mode psm into line. */
+static anpr_err recognise(anpr_recog *r, const anpr_image *strip, TessPageSegMode psm, anpr_ocr_line *line)
 {
 	TessResultIterator *it = NULL;
 	anpr_err err;
 
-	if (line)
-		line->n = 0;
-	/* Nothing to release yet. */
-	if (!r || !line || !strip_ok(strip))
-		return ANPR_ERR_INVAL;
+	line->n = 0;
+	TessBaseAPISetPageSegMode(r->api, psm);
 	TessBaseAPISetImage(r->api, strip->data, strip->width, strip->height, 1, (int)strip->stride);
 	/*
 	 * The strip carries no resolution; without one Tesseract warns and
@@ -318,5 +316,26 @@ anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *
 out:
 	TessResultIteratorDelete(it);
 	TessBaseAPIClear(r->api);
+	return err;
+}
+
+anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line)
+{
+	anpr_err err;
+
+	if (line)
+		line->n = 0;
+	if (!r || !line || !strip_ok(strip))
+		return ANPR_ERR_INVAL;
+	/*
+	 * Single-line mode first: its layout analysis crops the characters'
+	 * row, which reads best. On some strips (a lone character, heavy
+	 * blur) it finds no text line at all and returns nothing; then the
+	 * whole strip is read as a raw line, which the model was also trained
+	 * on.
+	 */
+	err = recognise(r, strip, PSM_SINGLE_LINE, line);
+	if (!err && line->n == 0)
+		err = recognise(r, strip, PSM_RAW_LINE, line);
 	return err;
 }

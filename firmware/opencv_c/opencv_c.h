@@ -247,45 +247,6 @@ ANPR_MUST_CHECK anpr_err anpr_cv_fill_poly(anpr_image *img, const anpr_point *pt
 ANPR_MUST_CHECK anpr_err anpr_cv_draw_rect(anpr_image *img, anpr_rect r, const uint8_t colour[3],
 					   int thickness);
 
-/* ---- Video ---- */
-
-typedef struct anpr_video_reader anpr_video_reader;
-typedef struct anpr_video_writer anpr_video_writer;
-
-typedef struct anpr_video_info {
-	int width, height;
-	double fps;     /* as recorded; 0 when unknown */
-	int64_t frames; /* as recorded; -1 when unknown */
-} anpr_video_info;
-
-/*
- * Opens a video file (MP4/H.264, AVI/MJPEG, MKV) through FFmpeg. Returns
- * ANPR_ERR_IO when it cannot be opened, ANPR_ERR_DECODE when it has no
- * decodable video, ANPR_ERR_TOO_BIG beyond ANPR_IMAGE_MAX_SIDE. The caller
- * owns *out. One thread per reader.
- */
-ANPR_MUST_CHECK anpr_err anpr_video_open(const char *path, anpr_video_reader **out, anpr_video_info *info);
-
-/*
- * Decodes the next frame as BGR into dst, with its presentation time in ms
- * from the start of the stream. Returns ANPR_ERR_CLOSED at the end of the
- * stream and ANPR_ERR_DECODE for a frame that cannot be decoded or whose size
- * differs from the stream's.
- */
-ANPR_MUST_CHECK anpr_err anpr_video_read(anpr_video_reader *r, anpr_image *dst, int64_t *pts_ms);
-
-void anpr_video_close(anpr_video_reader *r);
-
-/*
- * Creates a video file. fourcc is a 4-character code ("MJPG" for AVI,
- * "mp4v" or "avc1" for MP4); frames are BGR of width x height.
- */
-ANPR_MUST_CHECK anpr_err anpr_video_create(const char *path, const char *fourcc, double fps, int width,
-					   int height, anpr_video_writer **out);
-ANPR_MUST_CHECK anpr_err anpr_video_write(anpr_video_writer *w, const anpr_image *frame);
-/* Finishes the file; returns ANPR_ERR_IO if it could not be completed. Frees w. */
-ANPR_MUST_CHECK anpr_err anpr_video_finish(anpr_video_writer *w);
-
 /* OpenCV's version string, for --version output. */
 const char *anpr_cv_version(void);
 

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "opencv_c.h"
+#include "opencv_video.h"
 
 static char tmpdir[64];
 
