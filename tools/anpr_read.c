@@ -142,7 +142,8 @@ static int run_files(anpr_reader *r, const options *o, char **files, int count)
 /* ---- Benchmark ---- */
 
 typedef struct bench {
-	int images, plates, found, exact, topn, errors;
+	int images, plates, found, exact, topn, errors, skipped;
+	int with_text; /* scored plates whose ground truth gives the text */
 	double char_acc;
 	double *ms;
 	/* Calibration: reads bucketed by confidence, and how many were right. */
@@ -164,14 +165,20 @@ static bool matches(const anpr_plate_read *p, const anpr_gt_plate *g)
 }
 
 static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anpr_plate_read *p, size_t n,
-			bool verbose, const char *name, FILE *pairs)
+			bool verbose, const char *name, FILE *pairs, int min_width)
 {
 	for (size_t g = 0; g < ngt; g++) {
 		const anpr_plate_read *best = NULL;
+		/* Plates narrower than the reader is configured to search for are not scored. */
+		if (gt[g].w < min_width) {
+			b->skipped++;
+			continue;
+		}
 		for (size_t i = 0; i < n && !best; i++) /* reads are sorted, most confident first */
 			if (matches(&p[i], &gt[g]))
 				best = &p[i];
 		b->plates++;
+		b->with_text += gt[g].text[0] != '\0';
 		if (!best) {
 			if (verbose)
 				fprintf(stderr, "miss   %s %s\n", name, gt[g].text);
@@ -266,7 +273,8 @@ static int run_bench(anpr_reader *r, const options *o)
 			continue;
 		}
 		b.ms[b.images++] = ms;
-		score_image(&b, gt, ngt, plates, n, verbose, names[i]->d_name, pairs);
+		score_image(&b, gt, ngt, plates, n, verbose, names[i]->d_name, pairs,
+			    o->cfg.min_plate_width ? o->cfg.min_plate_width : 60);
 	}
 	if (b.images == 0 || b.plates == 0) {
 		fprintf(stderr, "anpr-read: no images with ground truth in %s\n", o->bench_dir);
@@ -276,26 +284,34 @@ static int run_bench(anpr_reader *r, const options *o)
 	qsort(b.ms, (size_t)b.images, sizeof(double), by_double);
 	double med = b.ms[b.images / 2], p90 = b.ms[(b.images * 9) / 10];
 	double pct = 100.0 / b.plates;
+	/* Reading is scored over plates whose text is known; a boxes-only set has none. */
+	double tpct = b.with_text ? 100.0 / b.with_text : 0;
 	long rss = peak_rss_kib();
 	if (o->json) {
 		printf("{\"dir\":");
 		anpr_json_write_string(stdout, o->bench_dir);
 		printf(",\"images\":%d,\"plates\":%d,\"found_pct\":%.1f,\"top1_pct\":%.1f,\"topn_pct\":%.1f,"
 		       "\"char_accuracy_pct\":%.1f,\"ms_median\":%.1f,\"ms_p90\":%.1f,\"peak_rss_mib\":%.1f,"
-		       "\"errors\":%d,\"calibration\":[",
-		       b.images, b.plates, b.found * pct, b.exact * pct, b.topn * pct, b.char_acc * pct, med,
-		       p90, (double)rss / 1024, b.errors);
+		       "\"errors\":%d,\"skipped_narrow\":%d,\"calibration\":[",
+		       b.images, b.plates, b.found * pct, b.exact * tpct, b.topn * tpct, b.char_acc * tpct,
+		       med, p90, (double)rss / 1024, b.errors, b.skipped);
 		for (int k = 0; k < 6; k++)
 			printf("%s{\"from\":%.2f,\"reads\":%d,\"right\":%d}", k ? "," : "",
 			       (double)bucket_lo[k], b.bucket_n[k], b.bucket_ok[k]);
 		printf("]}\n");
 	} else {
 		printf("%s\n", o->bench_dir);
-		printf("  images            %d (plates %d, errors %d)\n", b.images, b.plates, b.errors);
+		printf("  images            %d (plates %d scored, %d narrower than the minimum width; errors "
+		       "%d)\n",
+		       b.images, b.plates, b.skipped, b.errors);
 		printf("  plate found       %.1f%%\n", b.found * pct);
-		printf("  top-1 exact       %.1f%%\n", b.exact * pct);
-		printf("  top-%d             %.1f%%\n", o->cfg.topn, b.topn * pct);
-		printf("  char accuracy     %.1f%%\n", b.char_acc * pct);
+		if (b.with_text) {
+			printf("  top-1 exact       %.1f%%\n", b.exact * tpct);
+			printf("  top-%d             %.1f%%\n", o->cfg.topn, b.topn * tpct);
+			printf("  char accuracy     %.1f%%\n", b.char_acc * tpct);
+		} else {
+			printf("  reading           not scored (the ground truth has boxes only)\n");
+		}
 		printf("  ms/image          median %.1f, p90 %.1f\n", med, p90);
 		printf("  peak RSS          %.1f MiB\n", (double)rss / 1024);
 		int hi_n = b.bucket_n[4] + b.bucket_n[5], hi_ok = b.bucket_ok[4] + b.bucket_ok[5];
