@@ -17,7 +17,8 @@
 struct anpr_reader {
 	anpr_reader_cfg cfg;
 	anpr_detector *det;
-	anpr_recog *ocr;
+	anpr_recog *ocr[2]; /* one model, or two read together ("plate+eng") */
+	int n_ocr;
 	anpr_image grey;
 	anpr_image strip;
 	anpr_image scratch;
@@ -62,10 +63,25 @@ anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
 	err = anpr_detector_open(&dc, &r->det);
 	if (err)
 		goto out;
-	anpr_recog_cfg oc = { .model_dir = r->cfg.model_dir, .model = r->cfg.model };
-	err = anpr_recog_open(&oc, &r->ocr);
-	if (err)
+	/* "a+b" reads every strip with both models and merges what they see. */
+	char names[2][64];
+	const char *plus = strchr(r->cfg.model, '+');
+	size_t first = plus ? (size_t)(plus - r->cfg.model) : strlen(r->cfg.model);
+	if (first == 0 || first >= sizeof(names[0]) ||
+	    (plus && (!plus[1] || strlen(plus + 1) >= sizeof(names[1])))) {
+		err = ANPR_ERR_INVAL;
 		goto out;
+	}
+	memcpy(names[0], r->cfg.model, first);
+	names[0][first] = '\0';
+	if (plus)
+		strcpy(names[1], plus + 1);
+	for (r->n_ocr = 0; r->n_ocr < (plus ? 2 : 1); r->n_ocr++) {
+		anpr_recog_cfg oc = { .model_dir = r->cfg.model_dir, .model = names[r->n_ocr] };
+		err = anpr_recog_open(&oc, &r->ocr[r->n_ocr]);
+		if (err)
+			goto out;
+	}
 	*out = r;
 	r = NULL;
 out:
@@ -78,7 +94,8 @@ void anpr_reader_close(anpr_reader *r)
 	if (!r)
 		return;
 	anpr_detector_close(r->det);
-	anpr_recog_close(r->ocr);
+	anpr_recog_close(r->ocr[0]);
+	anpr_recog_close(r->ocr[1]);
 	anpr_image_free(&r->grey);
 	anpr_image_free(&r->strip);
 	anpr_image_free(&r->scratch);
@@ -146,6 +163,61 @@ static float raw_score(float relative, float certainty, float support)
 	return relative * certainty * support;
 }
 
+/*
+ * Merges a second model's reading into line. Where both saw the same number
+ * of symbols, each position's alternatives are averaged (a symbol one model
+ * missed counts as probability 0 there); otherwise the surer line is kept.
+ */
+static void merge_lines(anpr_ocr_line *line, const anpr_ocr_line *other)
+{
+	if (other->n != line->n) {
+		if (line_certainty(other) > line_certainty(line))
+			*line = *other;
+		return;
+	}
+	for (int i = 0; i < line->n; i++) {
+		anpr_ocr_pos merged = { .n = 0 };
+		const anpr_ocr_pos *two[2] = { &line->pos[i], &other->pos[i] };
+		for (int m = 0; m < 2; m++)
+			for (int k = 0; k < two[m]->n; k++) {
+				int j = 0;
+				while (j < merged.n && merged.alt[j].c != two[m]->alt[k].c)
+					j++;
+				if (j == merged.n) {
+					if (merged.n == ANPR_OCR_MAX_ALTS)
+						continue;
+					merged.alt[merged.n++] = (anpr_ocr_alt){ two[m]->alt[k].c, 0 };
+				}
+				merged.alt[j].p += two[m]->alt[k].p / 2;
+			}
+		/* Most likely first, as anpr_ocr_pos promises. */
+		for (int a = 1; a < merged.n; a++)
+			for (int b = a; b > 0 && merged.alt[b].p > merged.alt[b - 1].p; b--) {
+				anpr_ocr_alt t = merged.alt[b];
+				merged.alt[b] = merged.alt[b - 1];
+				merged.alt[b - 1] = t;
+			}
+		line->pos[i] = merged;
+	}
+}
+
+static anpr_err read_strip(anpr_reader *r, anpr_ocr_line *line)
+{
+	anpr_err err = anpr_recog_read(r->ocr[0], &r->strip, line);
+
+	if (err || r->n_ocr < 2)
+		return err;
+	anpr_ocr_line other;
+	err = anpr_recog_read(r->ocr[1], &r->strip, &other);
+	if (err)
+		return err;
+	if (line->n == 0)
+		*line = other;
+	else if (other.n > 0)
+		merge_lines(line, &other);
+	return ANPR_ERR_OK;
+}
+
 /* Reads one region; false when nothing on it passes for a plate. */
 static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate_region *reg,
 			anpr_plate_read *out)
@@ -156,7 +228,7 @@ static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate
 
 	if (anpr_strip_extract(grey, reg, &r->strip, &r->scratch) != ANPR_ERR_OK)
 		return false;
-	if (anpr_recog_read(r->ocr, &r->strip, &line) != ANPR_ERR_OK || line.n == 0)
+	if (read_strip(r, &line) != ANPR_ERR_OK || line.n == 0)
 		return false;
 	if (anpr_grammar_rank(&line, r->cfg.country, guesses, (size_t)r->cfg.topn, &ng) != ANPR_ERR_OK ||
 	    ng == 0)

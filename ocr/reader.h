@@ -23,7 +23,7 @@ typedef struct anpr_reader anpr_reader;
 typedef struct anpr_reader_cfg {
 	anpr_country country;  /* grammars tried (AUTO: all) */
 	int topn;              /* alternatives kept per plate, 1..ANPR_READ_MAX_CANDIDATES */
-	const char *model;     /* OCR model name; NULL: ANPR_READER_DEFAULT_MODEL */
+	const char *model;     /* OCR model name, or "a+b" to read with both and merge; NULL: the default */
 	const char *model_dir; /* NULL: see anpr_recog_cfg */
 	int min_plate_width;   /* px; 0: 60 */
 	int max_plate_width;   /* px; 0: 600 */
