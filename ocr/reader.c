@@ -129,7 +129,8 @@ static float evidence(const char *text, int n_blobs)
 
 /*
  * Raw score to probability that the read is right: an isotonic fit on the
- * dev sets (eu-dev, us, 600 synthetic UK plates; 761 reads) by
+ * dev sets (eu-dev, us, 600 synthetic UK plates; 792 reads, model
+ * "plate+eng") by
  * tools/fit-calibration.py from `anpr-read --bench --pairs`. Each row: raw
  * score from which it applies, probability. Refit whenever the model, the
  * detector or the grammar changes (docs/ocr-accuracy.md says how).
@@ -137,11 +138,10 @@ static float evidence(const char *text, int n_blobs)
 static const struct {
 	float raw, p;
 } calibration[] = {
-	{ 0.0000f, 0.0909f }, { 0.0014f, 0.0784f }, { 0.0076f, 0.1000f }, { 0.0173f, 0.1667f },
-	{ 0.0226f, 0.2771f }, { 0.0727f, 0.4167f }, { 0.0930f, 0.5556f }, { 0.1502f, 0.6000f },
-	{ 0.1703f, 0.6829f }, { 0.2227f, 0.7778f }, { 0.2803f, 0.8000f }, { 0.3523f, 0.8462f },
-	{ 0.3984f, 0.9178f }, { 0.4707f, 0.9500f }, { 0.5209f, 0.9583f }, { 0.5637f, 0.9661f },
-	{ 0.6289f, 0.9919f },
+	{ 0.0000f, 0.0256f }, { 0.0332f, 0.1184f }, { 0.1432f, 0.3333f }, { 0.2346f, 0.3375f },
+	{ 0.4612f, 0.3846f }, { 0.4948f, 0.5000f }, { 0.4985f, 0.5385f }, { 0.5604f, 0.7083f },
+	{ 0.6563f, 0.8043f }, { 0.7656f, 0.8947f }, { 0.9018f, 0.8947f }, { 0.9081f, 0.9394f },
+	{ 0.9305f, 0.9779f }, { 0.9926f, 0.9935f },
 };
 
 static float calibrate(float raw)

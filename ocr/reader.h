@@ -12,11 +12,11 @@
 #define ANPR_READ_MAX_CANDIDATES 10
 
 /*
- * The OCR model used when none is named: whichever of ours ("plate",
- * ocr/model) and Tesseract's stock "eng" scored better on the dev sets
- * (docs/ocr-accuracy.md has the comparison).
+ * The OCR model used when none is named: whichever scored best on the dev
+ * sets of ours ("plate", ocr/model), Tesseract's stock "eng", and both read
+ * together (docs/ocr-accuracy.md has the comparison).
  */
-#define ANPR_READER_DEFAULT_MODEL "eng"
+#define ANPR_READER_DEFAULT_MODEL "plate+eng"
 
 typedef struct anpr_reader anpr_reader;
 

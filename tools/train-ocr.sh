@@ -33,7 +33,7 @@
 #
 # Deterministic where Tesseract allows: the strips depend only on the seeds below, the list order
 # is a fixed shuffle, and lstmtraining starts from fixed random weights (two runs of the same data
-# gave byte-identical models). Environment: OCR_ITERATIONS (default 50000), OCR_JOBS (default nproc),
+# gave byte-identical models). Environment: OCR_ITERATIONS (default 75000), OCR_JOBS (default nproc),
 # OCR_WORK (work folder, default build/ocr-train).
 set -euo pipefail
 
@@ -47,7 +47,7 @@ tessdata=/usr/share/tesseract-ocr/5/tessdata
 fonts=/usr/share/fonts/truetype
 
 SEED=1951                        # training strips; held-out sets use SEED+100.., never SEED
-ITERATIONS=${OCR_ITERATIONS:-50000}
+ITERATIONS=${OCR_ITERATIONS:-75000}
 JOBS=${OCR_JOBS:-$(nproc)}
 N_FONTS=14000                    # font strips for training
 N_TILES=10000                    # gb-chars strips for training
