@@ -4,7 +4,7 @@
 #   make test   build host, sanitizer and aarch64 trees and run every test
 #   make build  host binaries in build/host/bin; make build-aarch64: ARM ones in build/aarch64/bin
 #   make bench  benchmarks with figures (not part of make test)
-#   make ocr-model  retrain the plate OCR model (about 45 minutes)
+#   make ocr-model  retrain the plate OCR model (about 70 minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 FUZZ_SECONDS ?= 60

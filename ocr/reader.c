@@ -129,7 +129,7 @@ static float evidence(const char *text, int n_blobs)
 
 /*
  * Raw score to probability that the read is right: an isotonic fit on the
- * dev sets (eu-dev, us, 600 synthetic UK plates; 792 reads, model
+ * dev sets (eu-dev, us, 600 synthetic UK plates; 793 reads, model
  * "plate+eng") by
  * tools/fit-calibration.py from `anpr-read --bench --pairs`. Each row: raw
  * score from which it applies, probability. Refit whenever the model, the
@@ -138,10 +138,10 @@ static float evidence(const char *text, int n_blobs)
 static const struct {
 	float raw, p;
 } calibration[] = {
-	{ 0.0000f, 0.0256f }, { 0.0332f, 0.1184f }, { 0.1432f, 0.3333f }, { 0.2346f, 0.3375f },
-	{ 0.4612f, 0.3846f }, { 0.4948f, 0.5000f }, { 0.4985f, 0.5385f }, { 0.5604f, 0.7083f },
-	{ 0.6563f, 0.8043f }, { 0.7656f, 0.8947f }, { 0.9018f, 0.8947f }, { 0.9081f, 0.9394f },
-	{ 0.9305f, 0.9779f }, { 0.9926f, 0.9935f },
+	{ 0.0000f, 0.0164f }, { 0.0694f, 0.1622f }, { 0.1221f, 0.2174f }, { 0.1897f, 0.3056f },
+	{ 0.2771f, 0.3333f }, { 0.3274f, 0.4706f }, { 0.5731f, 0.7200f }, { 0.6387f, 0.7200f },
+	{ 0.6558f, 0.8000f }, { 0.7135f, 0.8182f }, { 0.8115f, 0.8537f }, { 0.8911f, 0.8537f },
+	{ 0.8994f, 0.9785f }, { 0.9943f, 0.9940f },
 };
 
 static float calibrate(float raw)

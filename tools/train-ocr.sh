@@ -6,7 +6,7 @@
 #   BIN_DIR holds anpr-ocr-strips and anpr-ocr-eval (default build/host/bin; `make build` makes them).
 #   Work goes to build/ocr-train/ (gitignored). Each stage is skipped when its output is already
 #   there, so a run that was stopped resumes where it was; `rm -rf build/ocr-train` starts afresh.
-#   Takes about 45 minutes on two cores, most of it in lstmtraining.
+#   Takes about 70 minutes on two shared cores, most of it in lstmtraining (75,000 iterations).
 #
 # Stages:
 #   1. strips  Training strips with ground truth (.gt.txt) and line boxes (.box):

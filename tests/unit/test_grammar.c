@@ -631,7 +631,7 @@ static void test_rank_topn(void)
 	CHECK(one[0].score == g[0].score);
 	size_t n3 = rank(&l, ANPR_COUNTRY_AUTO, today(), few, 3);
 	CHECK_INT(n3, 3);
-	for (size_t i = 0; i < n3 && i < n; i++) {
+	for (size_t i = 0; i < n3 && i < N_OF(few) && i < n; i++) {
 		CHECK_STR(few[i].text, g[i].text);
 		CHECK(few[i].score == g[i].score);
 	}
