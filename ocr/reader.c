@@ -21,7 +21,7 @@ struct anpr_reader {
 	int n_ocr;
 	anpr_image grey;
 	anpr_image strip;
-	anpr_image scratch;
+	anpr_strip_work work; /* strip cleaning, sized once */
 	anpr_plate_region regions[MAX_REGIONS];
 };
 
@@ -98,7 +98,7 @@ void anpr_reader_close(anpr_reader *r)
 	anpr_recog_close(r->ocr[1]);
 	anpr_image_free(&r->grey);
 	anpr_image_free(&r->strip);
-	anpr_image_free(&r->scratch);
+	anpr_strip_work_free(&r->work);
 	free(r);
 }
 
@@ -226,7 +226,7 @@ static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate
 	anpr_plate_guess guesses[ANPR_READ_MAX_CANDIDATES];
 	size_t ng = 0;
 
-	if (anpr_strip_extract(grey, reg, &r->strip, &r->scratch) != ANPR_ERR_OK)
+	if (anpr_strip_extract(grey, reg, &r->strip, &r->work) != ANPR_ERR_OK)
 		return false;
 	if (read_strip(r, &line) != ANPR_ERR_OK || line.n == 0)
 		return false;

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 /* Margins around the glyphs, in glyph heights: room for Tesseract to see clean background. */
 #define MARGIN_X 0.45f
@@ -58,24 +57,21 @@ static void normalise(anpr_image *s, bool invert)
  * Whitens the dark shapes that cannot be glyphs: those touching the top or
  * bottom edge (plate border, bumper), those much shorter than a glyph
  * (hyphens, dots, bolts, the EU stars) and those much taller (frames). With
- * the margins above, real glyphs touch no edge. mask is scratch space.
+ * the margins above, real glyphs touch no edge.
  */
-static anpr_err clean(anpr_image *s, anpr_image *mask)
+static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 {
+	anpr_image *mask = &work->mask;
 	double level;
 	anpr_err err = anpr_cv_threshold(s, mask, 0, ANPR_CV_THRESH_OTSU_INV, &level);
 	int w = s->width, h = s->height;
 	size_t npx = (size_t)w * (size_t)h;
-	uint32_t *stack = NULL, *members = NULL;
+	uint32_t *stack = work->stack, *members = work->members;
 
 	if (err)
 		return err;
-	stack = malloc(npx * sizeof(*stack));
-	members = malloc(npx * sizeof(*members));
-	if (!stack || !members) {
-		err = ANPR_ERR_NOMEM;
-		goto out;
-	}
+	if (npx > ANPR_STRIP_MAX_PIXELS)
+		return ANPR_ERR_INVAL;
 	for (size_t start = 0; start < npx; start++) {
 		int sx = (int)(start % (size_t)w), sy = (int)(start / (size_t)w);
 		uint8_t *m0 = &mask->data[(size_t)sy * mask->stride + (size_t)sx];
@@ -116,14 +112,17 @@ static anpr_err clean(anpr_image *s, anpr_image *mask)
 			s->data[(size_t)y * s->stride + (size_t)x] = 255;
 		}
 	}
-out:
-	free(stack);
-	free(members);
-	return err;
+	return ANPR_ERR_OK;
+}
+
+void anpr_strip_work_free(anpr_strip_work *w)
+{
+	if (w)
+		anpr_image_free(&w->mask);
 }
 
 anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r, anpr_image *strip,
-			    anpr_image *scratch)
+			    anpr_strip_work *w)
 {
 	const anpr_point *t = r->text;
 	float len = (dist(t[0], t[1]) + dist(t[3], t[2])) / 2;
@@ -152,5 +151,5 @@ anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r, 
 	if (err)
 		return err;
 	normalise(strip, r->light_text);
-	return clean(strip, scratch);
+	return clean(strip, w);
 }

@@ -3,22 +3,40 @@
 #ifndef ANPR_STRIP_H
 #define ANPR_STRIP_H
 
+#include <stdint.h>
+
 #include "detect.h"
 #include "err.h"
 #include "opencv_c.h"
 
 /* Glyph height in a strip, px: what the plate model was trained on. */
 #define ANPR_STRIP_CHAR_PX 40
+/* Largest strip: 1.6 glyphs tall, at most 15 glyphs long (margins included). */
+#define ANPR_STRIP_MAX_PIXELS (ANPR_STRIP_CHAR_PX * 8 / 5 * ANPR_STRIP_CHAR_PX * 15)
+
+/*
+ * Work memory for strip cleaning, sized once so the frame path does not
+ * allocate: keep one per reader. Zero it before first use; free with
+ * anpr_strip_work_free().
+ */
+typedef struct anpr_strip_work {
+	anpr_image mask;
+	uint32_t stack[ANPR_STRIP_MAX_PIXELS];
+	uint32_t members[ANPR_STRIP_MAX_PIXELS];
+} anpr_strip_work;
+
+/* Frees the mask image held in w; the struct itself is the caller's. */
+void anpr_strip_work_free(anpr_strip_work *w);
 
 /*
  * Warps region r's character row from the grey frame into strip: deskewed,
  * glyphs ANPR_STRIP_CHAR_PX tall with a margin around them, inverted when the
  * plate has light characters, contrast stretched. strip is (re)allocated as
  * needed; dark shapes that cannot be glyphs (plate border, bolts, hyphens,
- * the EU stars) are whitened. scratch is work space. Returns ANPR_ERR_INVAL for a degenerate region. Any thread, one
+ * the EU stars) are whitened. w is work memory. Returns ANPR_ERR_INVAL for a degenerate region. Any thread, one
  * strip per thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r,
-					    anpr_image *strip, anpr_image *scratch);
+					    anpr_image *strip, anpr_strip_work *w);
 
 #endif
