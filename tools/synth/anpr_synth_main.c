@@ -402,6 +402,32 @@ static uint64_t image_seed(const options *o, long index)
 	return anpr_rng_derive(o->seed, (stream << 48) ^ (uint64_t)index);
 }
 
+/*
+ * Writes an item's image (taking buf, which is freed) and its text file, and
+ * adds the stage times to the job's totals. False, with the job failed, when
+ * either write fails.
+ */
+static bool write_item(job *j, const char *image_path, uint8_t *buf, size_t len, const char *text_path,
+		       const char *text, size_t text_len, int64_t t0, int64_t t1, int64_t t2)
+{
+	bool ok = write_file(image_path, buf, len);
+	const char *failed = ok ? text_path : image_path;
+
+	free(buf);
+	ok = ok && write_file(text_path, text, text_len);
+	const int64_t t3 = anpr_clock_mono_ns();
+	if (!ok) {
+		fail(j, "cannot write %s: %s", failed, strerror(errno));
+		return false;
+	}
+	pthread_mutex_lock(&j->lock);
+	j->render_ns += t1 - t0;
+	j->encode_ns += t2 - t1;
+	j->write_ns += t3 - t2;
+	pthread_mutex_unlock(&j->lock);
+	return true;
+}
+
 static bool plate_item(job *j, anpr_synth *s, long i, anpr_image *frame)
 {
 	const options *o = j->o;
@@ -428,23 +454,11 @@ static bool plate_item(job *j, anpr_synth *s, long i, anpr_image *frame)
 	}
 	snprintf(name, sizeof(name), "synth_%05ld.%s", i, o->png ? "png" : "jpg");
 	snprintf(path, sizeof(path), "%s/%s", o->out, name);
-	bool ok = write_file(path, buf, len);
-	free(buf);
 	const int n = snprintf(line, sizeof(line), "%s\t%d\t%d\t%d\t%d\t%s\n", name, truth.box.x, truth.box.y,
 			       truth.box.width, truth.box.height, sc.plate.vrm.text);
-	snprintf(path, sizeof(path), "%s/synth_%05ld.txt", o->out, i);
-	ok = ok && write_file(path, line, (size_t)n);
-	const int64_t t3 = anpr_clock_mono_ns();
-	if (!ok) {
-		fail(j, "cannot write %s: %s", path, strerror(errno));
-		return false;
-	}
-	pthread_mutex_lock(&j->lock);
-	j->render_ns += t1 - t0;
-	j->encode_ns += t2 - t1;
-	j->write_ns += t3 - t2;
-	pthread_mutex_unlock(&j->lock);
-	return true;
+	char text_path[PATH_LEN];
+	snprintf(text_path, sizeof(text_path), "%s/synth_%05ld.txt", o->out, i);
+	return write_item(j, path, buf, len, text_path, line, (size_t)n, t0, t1, t2);
 }
 
 static bool strip_item(job *j, anpr_synth *s, long i, anpr_image *img)
@@ -471,22 +485,10 @@ static bool strip_item(job *j, anpr_synth *s, long i, anpr_image *img)
 		return false;
 	}
 	snprintf(path, sizeof(path), "%s/strip_%05ld.png", o->out, i);
-	bool ok = write_file(path, buf, len);
-	free(buf);
 	const int n = snprintf(text, sizeof(text), "%s\n", st.plate.vrm.display);
-	snprintf(path, sizeof(path), "%s/strip_%05ld.gt.txt", o->out, i);
-	ok = ok && write_file(path, text, (size_t)n);
-	const int64_t t3 = anpr_clock_mono_ns();
-	if (!ok) {
-		fail(j, "cannot write %s: %s", path, strerror(errno));
-		return false;
-	}
-	pthread_mutex_lock(&j->lock);
-	j->render_ns += t1 - t0;
-	j->encode_ns += t2 - t1;
-	j->write_ns += t3 - t2;
-	pthread_mutex_unlock(&j->lock);
-	return true;
+	char text_path[PATH_LEN];
+	snprintf(text_path, sizeof(text_path), "%s/strip_%05ld.gt.txt", o->out, i);
+	return write_item(j, path, buf, len, text_path, text, (size_t)n, t0, t1, t2);
 }
 
 static void *worker(void *arg)
