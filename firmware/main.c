@@ -3,19 +3,30 @@
 #define ANPR_LOG_TAG "anprd"
 #include <curl/curl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <mbedtls/version.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <systemd/sd-daemon.h>
 #include <tesseract/capi.h>
+#include <unistd.h>
 
 #include "boards.h"
 #include "config.h"
 #include "exit_codes.h"
 #include "keys.h"
 #include "log.h"
+#include "clock.h"
 #include "opencv_c.h"
+#include "pipeline.h"
 #include "settings.h"
+#include "sign.h"
+#include "source.h"
+#include "store.h"
 #include "version.h"
 
 static void usage(FILE *out)
@@ -28,14 +39,25 @@ static void usage(FILE *out)
 	      "  --config PATH       site configuration file, layered over the board\n"
 	      "  --set SECTION.KEY=VALUE\n"
 	      "                      override one key (repeatable); the last layer\n"
+	      "  --source SPEC       frames from: camera (the board's camera, the default when\n"
+	      "                      camera.backend = libcamera), file:PATH (a video: MP4,\n"
+	      "                      AVI, MKV) or dir:PATH (a folder of JPEG/PNG images)\n"
+	      "  --start-time UTC    replay: capture time of the first frame\n"
+	      "                      (YYYY-MM-DDTHH:MM:SS.mmmZ; default: now)\n"
+	      "  --report PATH       write a JSON summary of the run (frames, reads, drops)\n"
+	      "                      on exit\n"
+	      "  --gen-key           create the device signing key at signing.key_file\n"
+	      "                      (mode 0600), print its public key and fingerprint, exit\n"
 	      "  --check-config      validate the configuration layers and exit\n"
 	      "  --print-config      print the effective configuration with each value's origin\n"
 	      "  --config-doc        print the configuration reference (docs/config.md)\n"
 	      "  --list-boards       list the built-in boards\n"
 	      "  --version           print the firmware and library versions\n"
 	      "  --help              this text\n\n"
-	      "Exit status: 0 success, 64 usage error, 69 unavailable, 70 internal error,\n"
-	      "78 configuration error (see docs/anprd.md).\n",
+	      "Signals: SIGTERM/SIGINT stop capture, finish the frames in hand and store their\n"
+	      "reads; SIGHUP reloads the configuration's reloadable keys.\n\n"
+	      "Exit status: 0 success, 1 runtime failure, 64 usage error, 69 unavailable\n"
+	      "(source or camera), 70 internal error, 78 configuration error (see docs/anprd.md).\n",
 	      out);
 }
 
@@ -56,8 +78,253 @@ enum {
 	OPT_DOC,
 	OPT_LIST,
 	OPT_VERSION,
-	OPT_HELP
+	OPT_HELP,
+	OPT_SOURCE,
+	OPT_START,
+	OPT_REPORT,
+	OPT_GEN_KEY
 };
+
+/* Everything the run needs beyond the configuration. */
+typedef struct run_opts {
+	const char *source;
+	const char *start_time;
+	const char *report;
+} run_opts;
+
+static void apply_log_level(const anpr_config *cfg)
+{
+	anpr_log_level level;
+
+	if (anpr_log_level_parse(anpr_config_str(cfg, ANPR_KEY_LOG_LEVEL), &level) == ANPR_ERR_OK)
+		anpr_log_set_level(level);
+}
+
+static void tracker_settings(const anpr_config *cfg, anpr_tracker_cfg *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->gap_ms = anpr_config_int(cfg, ANPR_KEY_TRACKER_GAP_MS);
+	t->edge_gap_ms = anpr_config_int(cfg, ANPR_KEY_TRACKER_EDGE_GAP_MS);
+	t->max_ms = anpr_config_int(cfg, ANPR_KEY_TRACKER_MAX_MS);
+	t->min_frames = (int)anpr_config_int(cfg, ANPR_KEY_TRACKER_MIN_FRAMES);
+	t->repeat_window_ms = anpr_config_int(cfg, ANPR_KEY_TRACKER_REPEAT_WINDOW_S) * 1000;
+	t->min_confidence = (float)anpr_config_real(cfg, ANPR_KEY_OCR_MIN_CONFIDENCE);
+}
+
+static anpr_country country_setting(const anpr_config *cfg)
+{
+	static const anpr_country by_index[] = { ANPR_COUNTRY_UK, ANPR_COUNTRY_EU, ANPR_COUNTRY_US,
+						 ANPR_COUNTRY_AUTO };
+	int i = anpr_config_enum(cfg, ANPR_KEY_OCR_COUNTRY);
+
+	return i >= 0 && i < 4 ? by_index[i] : ANPR_COUNTRY_UK;
+}
+
+static void write_report(const char *path, const anpr_pipeline_stats *st, double seconds)
+{
+	struct rusage ru;
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		ANPR_LOGE("cannot write the report %s", path);
+		return;
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(f,
+		"{\"frames_captured\":%" PRIu64 ",\"frames_read\":%" PRIu64 ",\"frames_dropped\":%" PRIu64
+		",\"frames_bad\":%" PRIu64 ",\"camera_restarts\":%" PRIu64 ",\"plates_seen\":%" PRIu64
+		",\"reads_stored\":%" PRIu64 ",\"reads_failed\":%" PRIu64 ",\"short_tracks\":%" PRIu64
+		",\"low_confidence\":%" PRIu64 ",\"repeats\":%" PRIu64 ",\"queue_high_water\":%" PRIu64
+		",\"seconds\":%.3f,\"fps\":%.2f,\"peak_rss_mib\":%.1f,\"source_end\":\"%s\"}\n",
+		st->frames_captured, st->frames_read, st->frames_dropped, st->frames_bad, st->camera_restarts,
+		st->plates_seen, st->reads_stored, st->reads_failed, st->tracker.short_tracks,
+		st->tracker.low_confidence, st->tracker.repeats, st->queue_high_water, seconds,
+		seconds > 0 ? (double)st->frames_read / seconds : 0.0, (double)ru.ru_maxrss / 1024.0,
+		anpr_strerror(st->source_error));
+	if (fclose(f) != 0)
+		ANPR_LOGE("cannot write the report %s", path);
+}
+
+static int gen_key(const anpr_config *cfg)
+{
+	char diag[256] = "";
+	const char *path = anpr_config_str(cfg, ANPR_KEY_SIGNING_KEY_FILE);
+	anpr_err err = anpr_sign_keygen(path, stdout, diag, sizeof(diag));
+
+	if (err) {
+		fprintf(stderr, "anprd: %s\n", diag[0] ? diag : anpr_strerror(err));
+		return ANPR_EXIT_FAILURE;
+	}
+	fprintf(stderr, "anprd: device key written to %s (mode 0600)\n", path);
+	return ANPR_EXIT_OK;
+}
+
+/* SIGHUP: rebuild the configuration from the same layers and apply what may change while running. */
+static void reload(const anpr_settings_src *src, anpr_config **cfg, anpr_pipeline *p)
+{
+	char diag[ANPR_CFG_DIAG_LEN] = "";
+	anpr_config *fresh = NULL;
+	anpr_tracker_cfg t;
+
+	if (anpr_settings_load(src, &fresh, diag, sizeof(diag))) {
+		ANPR_LOGE("reload refused, keeping the running configuration: %s", diag);
+		return;
+	}
+	if (anpr_config_diff(*cfg, fresh, true, NULL) > 0)
+		ANPR_LOGW("some changed keys take effect only after a restart");
+	apply_log_level(fresh);
+	tracker_settings(fresh, &t);
+	anpr_pipeline_reconfigure(p, &t, (int)anpr_config_int(fresh, ANPR_KEY_DEVICE_LANE),
+				  anpr_config_str(fresh, ANPR_KEY_DEVICE_DIRECTION));
+	anpr_config_free(*cfg);
+	*cfg = fresh;
+	ANPR_LOGI("configuration reloaded");
+}
+
+static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts *o)
+{
+	anpr_config *cfg = *cfgp;
+	anpr_pipeline_cfg pc;
+	anpr_pipeline *p = NULL;
+	anpr_signer *signer = NULL;
+	anpr_store *store = NULL;
+	anpr_pipeline_stats st;
+	char diag[256] = "";
+	sigset_t sigs;
+	int status = ANPR_EXIT_OK;
+	int64_t started, last_watchdog = 0;
+	uint64_t watchdog_us = 0;
+	anpr_err err;
+
+	memset(&pc, 0, sizeof(pc));
+	if (o->source) {
+		if (anpr_source_parse_spec(o->source, &pc.source)) {
+			fprintf(stderr, "anprd: bad --source '%s' (camera, file:PATH or dir:PATH)\n",
+				o->source);
+			return ANPR_EXIT_USAGE;
+		}
+	} else if (anpr_config_enum(cfg, ANPR_KEY_CAMERA_BACKEND) == 1) {
+		pc.source.kind = ANPR_SOURCE_CAMERA;
+	} else {
+		fprintf(stderr, "anprd: camera.backend is replay: give --source file:PATH or dir:PATH\n");
+		return ANPR_EXIT_USAGE;
+	}
+	if (o->start_time && anpr_clock_parse_utc(o->start_time, &pc.source.start_utc_ms)) {
+		fprintf(stderr, "anprd: bad --start-time '%s' (YYYY-MM-DDTHH:MM:SS.mmmZ)\n", o->start_time);
+		return ANPR_EXIT_USAGE;
+	}
+	if (pc.source.kind == ANPR_SOURCE_CAMERA) {
+		pc.source.width = (int)anpr_config_int(cfg, ANPR_KEY_CAMERA_WIDTH);
+		pc.source.height = (int)anpr_config_int(cfg, ANPR_KEY_CAMERA_HEIGHT);
+	}
+	pc.source.fps = anpr_config_real(cfg, ANPR_KEY_CAMERA_FPS);
+	pc.source.pixel_format = anpr_config_str(cfg, ANPR_KEY_CAMERA_PIXEL_FORMAT);
+	pc.source.exposure_max_us = (int)anpr_config_int(cfg, ANPR_KEY_CAMERA_EXPOSURE_MAX_US);
+	pc.source.gain_max = anpr_config_real(cfg, ANPR_KEY_CAMERA_GAIN_MAX);
+	pc.source.realtime = anpr_config_enum(cfg, ANPR_KEY_PIPELINE_REPLAY_PACE) == 0;
+
+	err = anpr_signer_open(anpr_config_str(cfg, ANPR_KEY_SIGNING_KEY_FILE), &signer, diag, sizeof(diag));
+	if (err) {
+		fprintf(stderr, "anprd: %s\n", diag[0] ? diag : anpr_strerror(err));
+		return err == ANPR_ERR_NOT_FOUND || err == ANPR_ERR_PERMISSION || err == ANPR_ERR_FORMAT
+			   ? ANPR_EXIT_CONFIG
+			   : ANPR_EXIT_SOFTWARE;
+	}
+	err = anpr_store_open(anpr_config_str(cfg, ANPR_KEY_STORE_DIR), &store);
+	if (err) {
+		fprintf(stderr, "anprd: cannot open the read store %s: %s\n",
+			anpr_config_str(cfg, ANPR_KEY_STORE_DIR), anpr_strerror(err));
+		status = ANPR_EXIT_UNAVAILABLE;
+		goto out;
+	}
+
+	pc.reader.country = country_setting(cfg);
+	pc.reader.topn = ANPR_READ_MAX_CANDIDATES;
+	tracker_settings(cfg, &pc.tracker);
+	pc.tracker.country = pc.reader.country;
+	pc.workers = (int)anpr_config_int(cfg, ANPR_KEY_PIPELINE_WORKERS);
+	if (pc.workers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		pc.workers = n < 1 ? 1 : n > 64 ? 64 : (int)n;
+	}
+	pc.frame_queue = (int)anpr_config_int(cfg, ANPR_KEY_PIPELINE_FRAME_QUEUE);
+	pc.device = anpr_config_str(cfg, ANPR_KEY_DEVICE_ID);
+	pc.site = anpr_config_str(cfg, ANPR_KEY_DEVICE_SITE);
+	pc.lane = (int)anpr_config_int(cfg, ANPR_KEY_DEVICE_LANE);
+	pc.direction = anpr_config_str(cfg, ANPR_KEY_DEVICE_DIRECTION);
+	pc.firmware = ANPR_VERSION;
+	pc.signer = signer;
+	pc.store = store;
+
+	/* Signals are taken synchronously by this thread; the pipeline's threads inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	started = anpr_clock_mono_ms();
+	err = anpr_pipeline_start(&pc, &p);
+	if (err) {
+		fprintf(stderr, "anprd: cannot start: %s\n", anpr_strerror(err));
+		status = err == ANPR_ERR_NOMEM || err == ANPR_ERR_INTERNAL ? ANPR_EXIT_SOFTWARE
+									   : ANPR_EXIT_UNAVAILABLE;
+		goto out;
+	}
+	sd_notify(0, "READY=1\nSTATUS=capturing");
+	if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
+		watchdog_us = 0;
+
+	uint64_t last_frames = 0;
+	int64_t last_progress = anpr_clock_mono_ms();
+	for (;;) {
+		struct timespec tick = { 0, 250 * 1000000L };
+		int sig = sigtimedwait(&sigs, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			ANPR_LOGI("stopping: finishing the frames in hand");
+			sd_notify(0, "STOPPING=1");
+			anpr_pipeline_stop(p);
+		} else if (sig == SIGHUP) {
+			sd_notify(0, "RELOADING=1");
+			reload(src, cfgp, p);
+			sd_notify(0, "READY=1");
+		}
+		if (anpr_pipeline_wait(p, 0) == ANPR_ERR_OK)
+			break;
+		/* The watchdog is fed only while frames keep arriving (or the source is being retried). */
+		anpr_pipeline_get_stats(p, &st);
+		int64_t now = anpr_clock_mono_ms();
+		if (st.frames_captured != last_frames) {
+			last_frames = st.frames_captured;
+			last_progress = now;
+		}
+		if (watchdog_us && now - last_watchdog >= (int64_t)(watchdog_us / 2000) &&
+		    now - last_progress < 10000) {
+			sd_notifyf(0,
+				   "WATCHDOG=1\nSTATUS=%" PRIu64 " frames, %" PRIu64 " reads, %" PRIu64
+				   " dropped",
+				   st.frames_captured, st.reads_stored, st.frames_dropped);
+			last_watchdog = now;
+		}
+	}
+	anpr_pipeline_get_stats(p, &st);
+	double seconds = (double)(anpr_clock_mono_ms() - started) / 1000.0;
+	ANPR_LOGI("done: %" PRIu64 " frames read of %" PRIu64 " captured (%" PRIu64 " dropped, %" PRIu64
+		  " bad) in %.1f s, %.1f fps; %" PRIu64 " reads stored, %" PRIu64 " failed",
+		  st.frames_read, st.frames_captured, st.frames_dropped, st.frames_bad, seconds,
+		  seconds > 0 ? (double)st.frames_read / seconds : 0.0, st.reads_stored, st.reads_failed);
+	if (o->report)
+		write_report(o->report, &st, seconds);
+	if (st.reads_failed > 0)
+		status = ANPR_EXIT_FAILURE;
+	else if (st.source_error != ANPR_ERR_CLOSED && st.source_error != ANPR_ERR_OK)
+		status = ANPR_EXIT_UNAVAILABLE;
+out:
+	anpr_pipeline_close(p);
+	anpr_store_close(store);
+	anpr_signer_close(signer);
+	return status;
+}
 
 int main(int argc, char **argv)
 {
@@ -72,12 +339,17 @@ int main(int argc, char **argv)
 		{ "list-boards", no_argument, NULL, OPT_LIST },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "start-time", required_argument, NULL, OPT_START },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "gen-key", no_argument, NULL, OPT_GEN_KEY },
 		{ NULL, 0, NULL, 0 },
 	};
 	anpr_settings_src src = { 0 };
 	anpr_config *cfg = NULL;
 	char diag[ANPR_CFG_DIAG_LEN] = "";
-	int check = 0, print = 0, opt;
+	run_opts ro = { 0 };
+	int check = 0, print = 0, gen = 0, opt;
 	int status = ANPR_EXIT_OK;
 	anpr_err err;
 
@@ -122,6 +394,18 @@ int main(int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			return ANPR_EXIT_OK;
+		case OPT_SOURCE:
+			ro.source = optarg;
+			break;
+		case OPT_START:
+			ro.start_time = optarg;
+			break;
+		case OPT_REPORT:
+			ro.report = optarg;
+			break;
+		case OPT_GEN_KEY:
+			gen = 1;
+			break;
 		default:
 			usage(stderr);
 			return ANPR_EXIT_USAGE;
@@ -138,9 +422,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "anprd: %s\n", diag[0] ? diag : anpr_strerror(err));
 		return ANPR_EXIT_CONFIG;
 	}
-	anpr_log_level level;
-	if (anpr_log_level_parse(anpr_config_str(cfg, ANPR_KEY_LOG_LEVEL), &level) == ANPR_ERR_OK)
-		anpr_log_set_level(level);
+	apply_log_level(cfg);
 
 	if (print)
 		anpr_config_write(cfg, stdout);
@@ -151,12 +433,14 @@ int main(int argc, char **argv)
 	}
 	if (print)
 		goto out;
+	if (gen) {
+		status = gen_key(cfg);
+		goto out;
+	}
 
 	ANPR_LOGI("anprd %s starting: board %s, device %s", ANPR_VERSION,
 		  anpr_config_str(cfg, ANPR_KEY_BOARD_NAME), anpr_config_str(cfg, ANPR_KEY_DEVICE_ID));
-	/* The capture pipeline is wired in here once it exists (issue: anprd pipeline). */
-	ANPR_LOGE("the capture pipeline is not part of this build yet; only configuration checks run");
-	status = ANPR_EXIT_UNAVAILABLE;
+	status = run(&src, &cfg, &ro);
 out:
 	anpr_config_free(cfg);
 	return status;

@@ -38,6 +38,26 @@ ANPR_KEY(PIPELINE_WORKERS, "pipeline", "workers", INT, "0", 0, 64, NULL, false,
 ANPR_KEY(PIPELINE_FRAME_QUEUE, "pipeline", "frame_queue", INT, "8", 1, 256, NULL, false,
 	 "Frames waiting for a reader before new ones are dropped (and counted)")
 
+ANPR_KEY(PIPELINE_REPLAY_PACE, "pipeline", "replay_pace", ENUM, "realtime", 0, 0, "realtime|fast", false,
+	 "Replay sources: deliver frames at their recorded times, or as fast as the readers take them")
+
+ANPR_KEY(TRACKER_GAP_MS, "tracker", "gap_ms", INT, "320", 40, 5000, NULL, true,
+	 "A passage ends when its plate has not been seen for this long")
+ANPR_KEY(TRACKER_EDGE_GAP_MS, "tracker", "edge_gap_ms", INT, "120", 0, 5000, NULL, true,
+	 "... or for this long when it was last seen leaving the picture at an edge")
+ANPR_KEY(TRACKER_MAX_MS, "tracker", "max_ms", INT, "20000", 1000, 600000, NULL, true,
+	 "Longest passage; a plate still in view after this is read again only after repeat_window_s")
+ANPR_KEY(TRACKER_MIN_FRAMES, "tracker", "min_frames", INT, "2", 1, 50, NULL, true,
+	 "Frames a plate must be read in before it counts as a passage")
+ANPR_KEY(TRACKER_REPEAT_WINDOW_S, "tracker", "repeat_window_s", INT, "120", 0, 86400, NULL, true,
+	 "The same registration in the same lane within this many seconds is not a new read")
+
 ANPR_KEY(OCR_COUNTRY, "ocr", "country", ENUM, "uk", 0, 0, "uk|eu|us|auto", true, "Plate grammar tried first")
 ANPR_KEY(OCR_MIN_CONFIDENCE, "ocr", "min_confidence", REAL, "0.5", 0, 1, NULL, true,
 	 "Reads below this confidence are not reported")
+
+ANPR_KEY(SIGNING_KEY_FILE, "signing", "key_file", STRING, "/etc/anpr/device-key.pem", 1, 4096, NULL, false,
+	 "Device ECDSA P-256 private key (PEM, mode 0600); create it with anprd --gen-key")
+
+ANPR_KEY(STORE_DIR, "store", "dir", STRING, "/var/lib/anpr/reads", 1, 4096, NULL, false,
+	 "Where signed reads are kept until delivered (the unit's data partition)")

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Whether the unit's clock can be trusted: the kernel's NTP discipline state, as chrony or timesyncd leave it. */
+#ifndef ANPR_CLOCKSTAT_H
+#define ANPR_CLOCKSTAT_H
+
+#include <stdbool.h>
+
+/*
+ * Every read carries the clock state at capture so the back office can tell
+ * an evidential time from a guess. chrony, ntpd and systemd-timesyncd all
+ * clear the kernel's STA_UNSYNC flag once synchronised and keep its error
+ * estimates current; adjtimex(2) reads them without privileges.
+ */
+
+typedef struct anpr_clock_state {
+	bool synchronised;
+	const char *source;  /* "ntp" when synchronised, else "none" (static string) */
+	double est_error_ms; /* kernel's estimated error; -1 when unknown */
+	double max_error_ms; /* kernel's maximum error bound; -1 when unknown */
+} anpr_clock_state;
+
+/* Reads the current state. Any thread. Never fails: an unreadable state is reported unsynchronised. */
+void anpr_clockstat_read(anpr_clock_state *st);
+
+#endif

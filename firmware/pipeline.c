@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: MIT */
+/* The capture pipeline: source -> bounded queue -> reader workers -> tracker -> read builder and signer -> store. */
+#define ANPR_LOG_TAG "pipeline"
+#include "pipeline.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "clockstat.h"
+#include "evidence.h"
+#include "log.h"
+#include "queue.h"
+#include "read.h"
+
+#define MAX_READS 8     /* plates read per frame */
+#define SPARE_SLOTS 2   /* frames beyond the queue and the workers' own */
+#define EMIT_JOBS 24    /* passages waiting for their read to be built */
+#define KEEP_MAX_W 1600 /* overview keepsakes are scaled to at most this width */
+#define DIRECTION_BUF 16
+#define CAMERA_BACKOFF_MAX_MS 30000
+
+typedef struct slot {
+	anpr_image img;
+	anpr_frame_info info;
+	uint64_t seq; /* pipeline order: every queued frame comes back to the tracker once */
+	anpr_plate_read reads[MAX_READS];
+	size_t n_reads;
+	struct slot *next_free;
+} slot;
+
+typedef struct keepsake {
+	anpr_image overview; /* the frame, scaled to at most KEEP_MAX_W */
+	anpr_image patch;    /* 120x60, warped from the full frame */
+	anpr_point quad[4];  /* the plate in overview pixels */
+	anpr_clock_state clock;
+	struct keepsake *next_free;
+} keepsake;
+
+typedef struct emit_job {
+	anpr_passage p;
+	struct emit_job *next_free;
+} emit_job;
+
+struct worker_arg;
+
+/* A fixed set of objects handed out and returned across threads. */
+typedef struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void *free_list;
+	size_t next_off; /* offset of the next_free link in the object */
+} pool;
+
+struct anpr_pipeline {
+	anpr_pipeline_cfg cfg;
+	anpr_source *source;
+	anpr_reader **readers;
+	anpr_tracker *tracker;
+	anpr_queue *frames, *results, *emits;
+
+	slot *slots;
+	int n_slots;
+	keepsake *keeps;
+	int n_keeps;
+	emit_job *jobs;
+	pool slot_pool, keep_pool, job_pool;
+	anpr_image scratch; /* frames dropped for want of a slot are read into this */
+
+	pthread_t capture_th, tracker_th, emit_th, *worker_th;
+	struct worker_arg *worker_args;
+	int n_threads_started; /* for close: which joins are due */
+	bool capture_started, tracker_started, emit_started;
+	atomic_int workers_left;
+	atomic_bool stopping;
+	pthread_mutex_t source_mu; /* guards p->source while the capture thread reopens the camera */
+
+	/* Statistics (any thread reads them). */
+	atomic_uint_fast64_t frames_captured, frames_read, frames_dropped, frames_bad, camera_restarts;
+	atomic_uint_fast64_t plates_seen, reads_stored, reads_failed;
+	atomic_int source_error;
+	pthread_mutex_t stats_mu;
+	anpr_tracker_stats tracker_stats;
+
+	/* Reloadable settings, read by the tracker and emitter threads. */
+	pthread_mutex_t cfg_mu;
+	anpr_tracker_cfg tracker_pending;
+	bool tracker_reconf;
+	int lane;
+	char direction[DIRECTION_BUF];
+
+	/* The emitter's own state. */
+	anpr_evidence_work ev;
+	uint64_t last_seq;
+	uint8_t last_sha[ANPR_SHA256_LEN];
+
+	pthread_mutex_t done_mu;
+	pthread_cond_t done_cv;
+	bool done;
+};
+
+/* ---- pools ---- */
+
+static void pool_init(pool *pl, size_t next_off)
+{
+	pthread_mutex_init(&pl->mu, NULL);
+	pthread_cond_init(&pl->cv, NULL);
+	pl->free_list = NULL;
+	pl->next_off = next_off;
+}
+
+static void pool_destroy(pool *pl)
+{
+	pthread_mutex_destroy(&pl->mu);
+	pthread_cond_destroy(&pl->cv);
+}
+
+static void **link_of(const pool *pl, void *obj)
+{
+	return (void **)((char *)obj + pl->next_off);
+}
+
+static void pool_put(pool *pl, void *obj)
+{
+	pthread_mutex_lock(&pl->mu);
+	*link_of(pl, obj) = pl->free_list;
+	pl->free_list = obj;
+	pthread_cond_signal(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+/* Takes an object; waits while none is free if wait, until *stop. NULL when none. */
+static void *pool_get(pool *pl, bool wait, const atomic_bool *stop)
+{
+	void *obj;
+
+	pthread_mutex_lock(&pl->mu);
+	while (!pl->free_list && wait && !(stop && atomic_load(stop)))
+		pthread_cond_wait(&pl->cv, &pl->mu);
+	obj = pl->free_list;
+	if (obj)
+		pl->free_list = *link_of(pl, obj);
+	pthread_mutex_unlock(&pl->mu);
+	return obj;
+}
+
+static void pool_wake(pool *pl)
+{
+	pthread_mutex_lock(&pl->mu);
+	pthread_cond_broadcast(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+static bool is_live(const anpr_pipeline *p)
+{
+	return p->cfg.source.kind == ANPR_SOURCE_CAMERA || p->cfg.source.realtime;
+}
+
+/* ---- keepsakes: what the evidence images need of a tracked frame ---- */
+
+static void *keep_frame(void *user, void *frame, const anpr_point quad[4])
+{
+	anpr_pipeline *p = user;
+	const slot *s = frame;
+	keepsake *k = pool_get(&p->keep_pool, false, NULL);
+	float scale = 1.0f;
+	anpr_err err;
+
+	if (!k)
+		return NULL;
+	if (s->img.width > KEEP_MAX_W) {
+		int h = (int)((long)s->img.height * KEEP_MAX_W / s->img.width);
+		scale = (float)KEEP_MAX_W / (float)s->img.width;
+		err = anpr_cv_resize(&s->img, &k->overview, KEEP_MAX_W, h, ANPR_CV_INTER_AREA);
+	} else {
+		err = anpr_image_copy(&s->img, &k->overview);
+	}
+	if (!err)
+		err = anpr_evidence_warp_patch(&s->img, quad, &k->patch);
+	if (err) {
+		ANPR_LOGW("cannot keep a frame for a read's images: %s", anpr_strerror(err));
+		pool_put(&p->keep_pool, k);
+		return NULL;
+	}
+	for (int i = 0; i < 4; i++) {
+		k->quad[i].x = quad[i].x * scale;
+		k->quad[i].y = quad[i].y * scale;
+	}
+	anpr_clockstat_read(&k->clock);
+	return k;
+}
+
+static void drop_keepsake(void *user, void *keep)
+{
+	anpr_pipeline *p = user;
+
+	pool_put(&p->keep_pool, keep);
+}
+
+/* ---- capture thread ---- */
+
+static anpr_err reopen_camera(anpr_pipeline *p)
+{
+	int64_t backoff = 1000;
+
+	pthread_mutex_lock(&p->source_mu);
+	anpr_source_close(p->source);
+	p->source = NULL;
+	pthread_mutex_unlock(&p->source_mu);
+	while (!atomic_load(&p->stopping)) {
+		anpr_source *src = NULL;
+		anpr_err err = anpr_source_open(&p->cfg.source, &src);
+		if (err == ANPR_ERR_OK) {
+			pthread_mutex_lock(&p->source_mu);
+			p->source = src;
+			if (atomic_load(&p->stopping)) /* a stop that came while it was closed */
+				anpr_source_interrupt(src);
+			pthread_mutex_unlock(&p->source_mu);
+			ANPR_LOGI("camera is back");
+			atomic_fetch_add(&p->camera_restarts, 1);
+			return ANPR_ERR_OK;
+		}
+		ANPR_LOGE("camera unavailable (%s); retrying in %" PRId64 " s", anpr_strerror(err),
+			  backoff / 1000);
+		for (int64_t waited = 0; waited < backoff && !atomic_load(&p->stopping); waited += 100)
+			anpr_clock_sleep_ms(100);
+		backoff = backoff * 2 > CAMERA_BACKOFF_MAX_MS ? CAMERA_BACKOFF_MAX_MS : backoff * 2;
+	}
+	return ANPR_ERR_CLOSED;
+}
+
+static void *capture_main(void *arg)
+{
+	anpr_pipeline *p = arg;
+	bool live = is_live(p);
+	uint64_t next_seq = 0;
+	anpr_err err = ANPR_ERR_OK;
+
+	while (!atomic_load(&p->stopping)) {
+		slot *s = pool_get(&p->slot_pool, !live, &p->stopping);
+		anpr_frame_info info;
+
+		if (!s && !live)
+			break; /* stopping */
+		err = anpr_source_next(p->source, s ? &s->img : &p->scratch, &info, 1000);
+		if (err == ANPR_ERR_OK) {
+			atomic_fetch_add(&p->frames_captured, 1);
+			if (!s) {
+				atomic_fetch_add(&p->frames_dropped, 1);
+				continue;
+			}
+			s->info = info;
+			s->seq = next_seq;
+			s->n_reads = 0;
+			if (anpr_queue_push(p->frames, s, live ? 0 : -1) == ANPR_ERR_OK) {
+				next_seq++;
+			} else {
+				atomic_fetch_add(&p->frames_dropped, 1);
+				pool_put(&p->slot_pool, s);
+			}
+			continue;
+		}
+		if (s)
+			pool_put(&p->slot_pool, s);
+		if (err == ANPR_ERR_DECODE) {
+			atomic_fetch_add(&p->frames_bad, 1);
+			continue;
+		}
+		if (err == ANPR_ERR_TIMEOUT) {
+			ANPR_LOGW("no frame from the %s source for a second",
+				  anpr_source_kind_name(p->cfg.source.kind));
+			continue;
+		}
+		if (err == ANPR_ERR_CAMERA && p->cfg.source.kind == ANPR_SOURCE_CAMERA) {
+			ANPR_LOGE("camera failed; reopening");
+			err = reopen_camera(p);
+			if (err == ANPR_ERR_OK)
+				continue;
+		}
+		break;
+	}
+	if (err == ANPR_ERR_OK)
+		err = ANPR_ERR_CLOSED;
+	atomic_store(&p->source_error, (int)err);
+	if (err != ANPR_ERR_CLOSED)
+		ANPR_LOGE("frame source stopped: %s", anpr_strerror(err));
+	anpr_queue_shutdown(p->frames);
+	return NULL;
+}
+
+/* ---- reader workers ---- */
+
+typedef struct worker_arg {
+	anpr_pipeline *p;
+	int index;
+} worker_arg;
+
+static void *worker_main(void *arg)
+{
+	worker_arg *wa = arg;
+	anpr_pipeline *p = wa->p;
+	anpr_reader *reader = p->readers[wa->index];
+	void *item;
+
+	while (anpr_queue_pop(p->frames, &item, -1) == ANPR_ERR_OK) {
+		slot *s = item;
+		anpr_err err = anpr_reader_read(reader, &s->img, s->reads, MAX_READS, &s->n_reads);
+		if (err) {
+			ANPR_LOGW("frame %" PRIu64 " not read: %s", s->info.seq, anpr_strerror(err));
+			s->n_reads = 0;
+		}
+		atomic_fetch_add(&p->frames_read, 1);
+		atomic_fetch_add(&p->plates_seen, s->n_reads);
+		/* The results queue holds every slot, so this never waits. */
+		if (anpr_queue_push(p->results, s, -1) != ANPR_ERR_OK)
+			pool_put(&p->slot_pool, s);
+	}
+	if (atomic_fetch_sub(&p->workers_left, 1) == 1)
+		anpr_queue_shutdown(p->results);
+	return NULL;
+}
+
+/* ---- tracker thread ---- */
+
+static void send_passages(anpr_pipeline *p, anpr_passage *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		emit_job *j = pool_get(&p->job_pool, true, NULL);
+		j->p = out[i];
+		if (anpr_queue_push(p->emits, j, -1) != ANPR_ERR_OK) {
+			drop_keepsake(p, out[i].keepsake);
+			pool_put(&p->job_pool, j);
+		}
+	}
+}
+
+static void publish_tracker_stats(anpr_pipeline *p)
+{
+	pthread_mutex_lock(&p->stats_mu);
+	anpr_tracker_get_stats(p->tracker, &p->tracker_stats);
+	pthread_mutex_unlock(&p->stats_mu);
+}
+
+static void *tracker_main(void *arg)
+{
+	anpr_pipeline *p = arg;
+	slot **ring = calloc((size_t)p->n_slots, sizeof(*ring));
+	anpr_passage out[ANPR_TRACKER_MAX_OUT];
+	uint64_t next = 0;
+	void *item;
+	size_t n;
+
+	while (anpr_queue_pop(p->results, &item, -1) == ANPR_ERR_OK) {
+		slot *s = item;
+		if (!ring) { /* out of memory at start: frames still go back to the pool */
+			pool_put(&p->slot_pool, s);
+			continue;
+		}
+		ring[s->seq % (uint64_t)p->n_slots] = s;
+		/* Results come back in any order; the tracker takes them in capture order. */
+		while ((s = ring[next % (uint64_t)p->n_slots]) && s->seq == next) {
+			ring[next % (uint64_t)p->n_slots] = NULL;
+			pthread_mutex_lock(&p->cfg_mu);
+			if (p->tracker_reconf) {
+				anpr_tracker_reconfigure(p->tracker, &p->tracker_pending);
+				p->tracker_reconf = false;
+			}
+			pthread_mutex_unlock(&p->cfg_mu);
+			anpr_tracker_feed(p->tracker, s, s->info.utc_ms, s->info.mono_ms, s->reads,
+					  s->n_reads, out, &n);
+			pool_put(&p->slot_pool, s);
+			send_passages(p, out, n);
+			publish_tracker_stats(p);
+			next++;
+		}
+	}
+	anpr_tracker_flush(p->tracker, out, &n);
+	send_passages(p, out, n);
+	publish_tracker_stats(p);
+	free(ring);
+	anpr_queue_shutdown(p->emits);
+	return NULL;
+}
+
+/* ---- emitter thread: images, read, signature, store ---- */
+
+static anpr_err emit(anpr_pipeline *p, const anpr_passage *ps)
+{
+	const keepsake *k = ps->keepsake;
+	anpr_jpeg patch = { 0 }, overview = { 0 };
+	anpr_read_meta m;
+	char id[ANPR_READ_ID_BUF], direction[DIRECTION_BUF];
+	char *payload = NULL, *jws = NULL;
+	size_t payload_len = 0, jws_len = 0;
+	anpr_err err;
+
+	memset(&m, 0, sizeof(m));
+	err = anpr_evidence_encode_patch(&k->patch, &patch);
+	if (!err)
+		err = anpr_evidence_overview(&k->overview, k->quad, &p->ev, &overview, &m.plate_box);
+	if (err) {
+		ANPR_LOGE("cannot build a read's images: %s", anpr_strerror(err));
+		goto out;
+	}
+	pthread_mutex_lock(&p->cfg_mu);
+	m.lane = p->lane;
+	memcpy(direction, p->direction, sizeof(direction));
+	pthread_mutex_unlock(&p->cfg_mu);
+
+	m.seq = p->last_seq + 1;
+	m.device = p->cfg.device;
+	m.site = p->cfg.site;
+	m.direction = direction;
+	m.firmware = p->cfg.firmware;
+	m.vrm = ps->text;
+	m.format = ps->format;
+	m.confidence = ps->confidence;
+	m.alts = ps->alts + 1;
+	m.n_alts = ps->n_alts > 1 ? ps->n_alts - 1 : 0;
+	m.captured_utc_ms = ps->frame_utc_ms;
+	m.first_seen_utc_ms = ps->first_utc_ms;
+	m.last_seen_utc_ms = ps->last_utc_ms;
+	m.frames = ps->frames;
+	m.agreeing = ps->agreeing;
+	m.clock = k->clock;
+	m.patch_w = patch.width;
+	m.patch_h = patch.height;
+	m.patch_bytes = patch.len;
+	anpr_sha256(patch.data, patch.len, m.patch_sha256);
+	m.overview_w = overview.width;
+	m.overview_h = overview.height;
+	m.overview_bytes = overview.len;
+	anpr_sha256(overview.data, overview.len, m.overview_sha256);
+	memcpy(m.prev_sha256, p->last_sha, ANPR_SHA256_LEN);
+	if (!anpr_read_id(m.device, m.seq, id, sizeof(id))) {
+		err = ANPR_ERR_INVAL;
+		goto out;
+	}
+	err = anpr_read_payload(&m, &payload, &payload_len);
+	if (!err)
+		err = anpr_signer_sign(p->cfg.signer, payload, payload_len, &jws, &jws_len);
+	if (err) {
+		ANPR_LOGE("cannot sign read %s: %s", id, anpr_strerror(err));
+		goto out;
+	}
+	anpr_store_record rec = {
+		.seq = m.seq,
+		.id = id,
+		.jws = jws,
+		.jws_len = jws_len,
+		.patch = patch.data,
+		.patch_len = patch.len,
+		.overview = overview.data,
+		.overview_len = overview.len,
+	};
+	err = anpr_store_put(p->cfg.store, &rec);
+	if (err) {
+		ANPR_LOGE("read %s not stored: %s", id, anpr_strerror(err));
+		goto out;
+	}
+	p->last_seq = m.seq;
+	anpr_sha256(jws, jws_len, p->last_sha);
+	ANPR_LOGD("read %s: %s confidence %.3f over %d frames", id, ps->text, (double)ps->confidence,
+		  ps->frames);
+	if (p->cfg.on_read) {
+		anpr_read_event ev = {
+			.id = id,
+			.vrm = ps->text,
+			.confidence = ps->confidence,
+			.frames = ps->frames,
+			.first_seen_utc_ms = ps->first_utc_ms,
+			.last_seen_utc_ms = ps->last_utc_ms,
+			.captured_utc_ms = ps->frame_utc_ms,
+			.latency_ms = anpr_clock_mono_ms() - ps->last_mono_ms,
+			.patch_bytes = patch.len,
+			.overview_bytes = overview.len,
+			.overview_w = overview.width,
+			.overview_h = overview.height,
+		};
+		p->cfg.on_read(p->cfg.user, &ev);
+	}
+out:
+	anpr_jpeg_free(&patch);
+	anpr_jpeg_free(&overview);
+	free(payload);
+	free(jws);
+	return err;
+}
+
+static void *emit_main(void *arg)
+{
+	anpr_pipeline *p = arg;
+	void *item;
+
+	while (anpr_queue_pop(p->emits, &item, -1) == ANPR_ERR_OK) {
+		emit_job *j = item;
+		if (emit(p, &j->p) == ANPR_ERR_OK)
+			atomic_fetch_add(&p->reads_stored, 1);
+		else
+			atomic_fetch_add(&p->reads_failed, 1);
+		drop_keepsake(p, j->p.keepsake);
+		pool_put(&p->job_pool, j);
+	}
+	pthread_mutex_lock(&p->done_mu);
+	p->done = true;
+	pthread_cond_broadcast(&p->done_cv);
+	pthread_mutex_unlock(&p->done_mu);
+	return NULL;
+}
+
+/* ---- control ---- */
+
+static anpr_err alloc_all(anpr_pipeline *p)
+{
+	const anpr_pipeline_cfg *c = &p->cfg;
+	anpr_err err;
+
+	p->n_slots = c->frame_queue + c->workers + SPARE_SLOTS;
+	p->n_keeps = 2 * ANPR_TRACKER_MAX_TRACKS + EMIT_JOBS;
+	p->slots = calloc((size_t)p->n_slots, sizeof(*p->slots));
+	p->keeps = calloc((size_t)p->n_keeps, sizeof(*p->keeps));
+	p->jobs = calloc(EMIT_JOBS, sizeof(*p->jobs));
+	p->readers = calloc((size_t)c->workers, sizeof(*p->readers));
+	p->worker_th = calloc((size_t)c->workers, sizeof(*p->worker_th));
+	if (!p->slots || !p->keeps || !p->jobs || !p->readers || !p->worker_th)
+		return ANPR_ERR_NOMEM;
+	for (int i = 0; i < p->n_slots; i++)
+		pool_put(&p->slot_pool, &p->slots[i]);
+	for (int i = 0; i < p->n_keeps; i++)
+		pool_put(&p->keep_pool, &p->keeps[i]);
+	for (int i = 0; i < EMIT_JOBS; i++)
+		pool_put(&p->job_pool, &p->jobs[i]);
+	err = anpr_queue_new((size_t)c->frame_queue, &p->frames);
+	if (!err)
+		err = anpr_queue_new((size_t)p->n_slots, &p->results);
+	if (!err)
+		err = anpr_queue_new(EMIT_JOBS, &p->emits);
+	return err;
+}
+
+anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
+{
+	anpr_pipeline *p;
+	worker_arg *args = NULL;
+	int w, h;
+	double fps;
+	anpr_err err;
+
+	if (!cfg || !out || cfg->workers < 1 || cfg->workers > 64 || cfg->frame_queue < 1 || !cfg->signer ||
+	    !cfg->store || !cfg->device || !cfg->site || !cfg->direction || !cfg->firmware)
+		return ANPR_ERR_INVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ANPR_ERR_NOMEM;
+	p->cfg = *cfg;
+	pool_init(&p->slot_pool, offsetof(slot, next_free));
+	pool_init(&p->keep_pool, offsetof(keepsake, next_free));
+	pool_init(&p->job_pool, offsetof(emit_job, next_free));
+	pthread_mutex_init(&p->stats_mu, NULL);
+	pthread_mutex_init(&p->source_mu, NULL);
+	pthread_mutex_init(&p->cfg_mu, NULL);
+	pthread_mutex_init(&p->done_mu, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	p->lane = cfg->lane;
+	snprintf(p->direction, sizeof(p->direction), "%s", cfg->direction);
+	atomic_store(&p->source_error, ANPR_ERR_OK);
+	anpr_store_chain(cfg->store, &p->last_seq, p->last_sha);
+
+	err = alloc_all(p);
+	if (err)
+		goto out;
+	err = anpr_source_open(&p->cfg.source, &p->source);
+	if (err)
+		goto out;
+	anpr_source_geometry(p->source, &w, &h, &fps);
+	p->cfg.tracker.frame_w = w;
+	p->cfg.tracker.frame_h = h;
+	p->cfg.tracker.keep = keep_frame;
+	p->cfg.tracker.drop = drop_keepsake;
+	p->cfg.tracker.user = p;
+	err = anpr_tracker_open(&p->cfg.tracker, &p->tracker);
+	if (err) {
+		ANPR_LOGE("bad tracker settings");
+		goto out;
+	}
+	for (int i = 0; i < cfg->workers; i++) {
+		err = anpr_reader_open(&p->cfg.reader, &p->readers[i]);
+		if (err) {
+			ANPR_LOGE("cannot open plate reader %d: %s", i, anpr_strerror(err));
+			goto out;
+		}
+	}
+	ANPR_LOGI("pipeline: %s source %dx%d at %.1f fps, %d reader(s), queue %d, %d frame buffers",
+		  anpr_source_kind_name(cfg->source.kind), w, h, fps, cfg->workers, cfg->frame_queue,
+		  p->n_slots);
+
+	args = calloc((size_t)cfg->workers, sizeof(*args));
+	if (!args) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	atomic_store(&p->workers_left, cfg->workers);
+	if (pthread_create(&p->emit_th, NULL, emit_main, p)) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	p->emit_started = true;
+	if (pthread_create(&p->tracker_th, NULL, tracker_main, p)) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	p->tracker_started = true;
+	for (int i = 0; i < cfg->workers; i++) {
+		args[i] = (worker_arg){ p, i };
+		if (pthread_create(&p->worker_th[i], NULL, worker_main, &args[i])) {
+			/* The threads already running see the queue close and end. */
+			atomic_fetch_sub(&p->workers_left, cfg->workers - i - 1);
+			err = ANPR_ERR_NOMEM;
+			goto out;
+		}
+		p->n_threads_started++;
+	}
+	if (pthread_create(&p->capture_th, NULL, capture_main, p)) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	p->capture_started = true;
+	/* The worker arguments must outlive the workers: keep them with the pipeline. */
+	p->worker_args = args;
+	args = NULL;
+out:
+	if (err) {
+		free(args);
+		anpr_pipeline_close(p);
+		return err;
+	}
+	*out = p;
+	return ANPR_ERR_OK;
+}
+
+anpr_err anpr_pipeline_wait(anpr_pipeline *p, int64_t timeout_ms)
+{
+	int64_t deadline = anpr_clock_mono_ms() + timeout_ms;
+	bool done;
+
+	pthread_mutex_lock(&p->done_mu);
+	while (!p->done) {
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&p->done_cv, &p->done_mu);
+			continue;
+		}
+		int64_t left = deadline - anpr_clock_mono_ms();
+		if (left <= 0)
+			break;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t ns = ts.tv_nsec + (left % 1000) * 1000000;
+		ts.tv_sec += left / 1000 + ns / 1000000000;
+		ts.tv_nsec = ns % 1000000000;
+		pthread_cond_timedwait(&p->done_cv, &p->done_mu, &ts);
+	}
+	done = p->done;
+	pthread_mutex_unlock(&p->done_mu);
+	return done ? ANPR_ERR_OK : ANPR_ERR_TIMEOUT;
+}
+
+void anpr_pipeline_stop(anpr_pipeline *p)
+{
+	if (!p)
+		return;
+	atomic_store(&p->stopping, true);
+	pthread_mutex_lock(&p->source_mu);
+	if (p->source)
+		anpr_source_interrupt(p->source);
+	pthread_mutex_unlock(&p->source_mu);
+	pool_wake(&p->slot_pool);
+}
+
+void anpr_pipeline_reconfigure(anpr_pipeline *p, const anpr_tracker_cfg *tracker, int lane,
+			       const char *direction)
+{
+	pthread_mutex_lock(&p->cfg_mu);
+	p->tracker_pending = *tracker;
+	p->tracker_reconf = true;
+	p->lane = lane;
+	snprintf(p->direction, sizeof(p->direction), "%s", direction);
+	pthread_mutex_unlock(&p->cfg_mu);
+}
+
+void anpr_pipeline_get_stats(anpr_pipeline *p, anpr_pipeline_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->frames_captured = atomic_load(&p->frames_captured);
+	st->frames_read = atomic_load(&p->frames_read);
+	st->frames_dropped = atomic_load(&p->frames_dropped);
+	st->frames_bad = atomic_load(&p->frames_bad);
+	st->camera_restarts = atomic_load(&p->camera_restarts);
+	st->plates_seen = atomic_load(&p->plates_seen);
+	st->reads_stored = atomic_load(&p->reads_stored);
+	st->reads_failed = atomic_load(&p->reads_failed);
+	st->queue_high_water = p->frames ? anpr_queue_high_water(p->frames) : 0;
+	st->source_error = (anpr_err)atomic_load(&p->source_error);
+	pthread_mutex_lock(&p->stats_mu);
+	st->tracker = p->tracker_stats;
+	pthread_mutex_unlock(&p->stats_mu);
+	pthread_mutex_lock(&p->done_mu);
+	st->running = !p->done;
+	pthread_mutex_unlock(&p->done_mu);
+}
+
+void anpr_pipeline_close(anpr_pipeline *p)
+{
+	if (!p)
+		return;
+	anpr_pipeline_stop(p);
+	if (p->capture_started)
+		pthread_join(p->capture_th, NULL);
+	else if (p->frames)
+		anpr_queue_shutdown(p->frames);
+	for (int i = 0; i < p->n_threads_started; i++)
+		pthread_join(p->worker_th[i], NULL);
+	if (p->n_threads_started == 0 && p->results)
+		anpr_queue_shutdown(p->results);
+	if (p->tracker_started)
+		pthread_join(p->tracker_th, NULL);
+	else if (p->emits)
+		anpr_queue_shutdown(p->emits);
+	if (p->emit_started)
+		pthread_join(p->emit_th, NULL);
+
+	anpr_tracker_close(p->tracker);
+	for (int i = 0; p->readers && i < p->cfg.workers; i++)
+		anpr_reader_close(p->readers[i]);
+	anpr_source_close(p->source);
+	anpr_queue_free(p->frames);
+	anpr_queue_free(p->results);
+	anpr_queue_free(p->emits);
+	for (int i = 0; p->slots && i < p->n_slots; i++)
+		anpr_image_free(&p->slots[i].img);
+	for (int i = 0; p->keeps && i < p->n_keeps; i++) {
+		anpr_image_free(&p->keeps[i].overview);
+		anpr_image_free(&p->keeps[i].patch);
+	}
+	anpr_image_free(&p->scratch);
+	anpr_evidence_work_free(&p->ev);
+	free(p->slots);
+	free(p->keeps);
+	free(p->jobs);
+	free(p->readers);
+	free(p->worker_th);
+	free(p->worker_args);
+	pool_destroy(&p->slot_pool);
+	pool_destroy(&p->keep_pool);
+	pool_destroy(&p->job_pool);
+	pthread_mutex_destroy(&p->stats_mu);
+	pthread_mutex_destroy(&p->source_mu);
+	pthread_mutex_destroy(&p->cfg_mu);
+	pthread_mutex_destroy(&p->done_mu);
+	pthread_cond_destroy(&p->done_cv);
+	free(p);
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/* Where signed reads go once built: the store interface the pipeline writes to, with a folder-of-files store. */
+#define ANPR_LOG_TAG "store"
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+
+#define SUFFIX ".read.json"
+#define SEQ_DIGITS 12
+#define MAX_ENVELOPE (1024 * 1024) /* a read is ~40 KB; anything far larger is not ours */
+
+struct anpr_store {
+	char *dir;
+	int dir_fd;
+	uint64_t last_seq;
+	uint8_t last_sha[ANPR_SHA256_LEN];
+	uint64_t count;
+};
+
+/* The sequence number a file name stands for, or 0 if it is not a read file. */
+static uint64_t name_seq(const char *name)
+{
+	uint64_t seq = 0;
+
+	for (int i = 0; i < SEQ_DIGITS; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		seq = seq * 10 + (uint64_t)(name[i] - '0');
+	}
+	return strcmp(name + SEQ_DIGITS, SUFFIX) ? 0 : seq;
+}
+
+/* Hashes the JWS inside an envelope file; false if the file is not a whole envelope. */
+static bool envelope_hash(int dir_fd, const char *name, uint8_t sha[ANPR_SHA256_LEN])
+{
+	static const char key[] = "\"jws\":\"";
+	char *buf = NULL, *p, *end;
+	bool ok = false;
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > MAX_ENVELOPE)
+		goto out;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto out;
+	got = read(fd, buf, (size_t)st.st_size);
+	if (got != st.st_size)
+		goto out;
+	buf[got] = '\0';
+	p = strstr(buf, key);
+	if (!p)
+		goto out;
+	p += sizeof(key) - 1;
+	for (end = p; *end && *end != '"'; end++)
+		if (!(*end == '.' || *end == '-' || *end == '_' || (*end >= '0' && *end <= '9') ||
+		      (*end >= 'a' && *end <= 'z') || (*end >= 'A' && *end <= 'Z')))
+			goto out;
+	if (*end != '"' || end == p)
+		goto out;
+	anpr_sha256(p, (size_t)(end - p), sha);
+	ok = true;
+out:
+	free(buf);
+	close(fd);
+	return ok;
+}
+
+static int cmp_seq_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x < y) - (x > y);
+}
+
+/* Finds the chain's end: the highest sequence number, and the hash of the newest whole read. */
+static anpr_err recover(anpr_store *s)
+{
+	uint64_t *seqs = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	anpr_err err = ANPR_ERR_OK;
+	int fd = dup(s->dir_fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		ANPR_LOGE("cannot list %s: %s", s->dir, strerror(errno));
+		return ANPR_ERR_IO;
+	}
+	while ((de = readdir(d))) {
+		uint64_t seq = name_seq(de->d_name);
+		if (!seq)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(seqs, cap * sizeof(*seqs));
+			if (!grown) {
+				err = ANPR_ERR_NOMEM;
+				goto out;
+			}
+			seqs = grown;
+		}
+		seqs[n++] = seq;
+	}
+	s->count = 0;
+	if (n == 0)
+		goto out;
+	qsort(seqs, n, sizeof(*seqs), cmp_seq_desc);
+	s->last_seq = seqs[0];
+	for (size_t i = 0; i < n; i++) {
+		char name[SEQ_DIGITS + sizeof(SUFFIX)];
+		snprintf(name, sizeof(name), "%0*" PRIu64 SUFFIX, SEQ_DIGITS, seqs[i]);
+		if (envelope_hash(s->dir_fd, name, s->last_sha)) {
+			if (i > 0)
+				ANPR_LOGW(
+				    "%zu newest read file(s) in %s are damaged; the hash chain continues "
+				    "from read %" PRIu64 " (the back office will see the gap)",
+				    i, s->dir, seqs[i]);
+			goto out;
+		}
+	}
+	ANPR_LOGW("no whole read file in %s; the hash chain restarts", s->dir);
+out:
+	free(seqs);
+	closedir(d);
+	return err;
+}
+
+anpr_err anpr_store_open(const char *dir, anpr_store **out)
+{
+	anpr_store *s;
+	anpr_err err;
+
+	if (!dir || !dir[0] || !out)
+		return ANPR_ERR_INVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ANPR_ERR_NOMEM;
+	s->dir_fd = -1;
+	s->dir = strdup(dir);
+	if (!s->dir) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		ANPR_LOGE("cannot create %s: %s", dir, strerror(errno));
+		err = errno == EACCES ? ANPR_ERR_PERMISSION : ANPR_ERR_IO;
+		goto out;
+	}
+	s->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir_fd < 0) {
+		ANPR_LOGE("cannot open %s: %s", dir, strerror(errno));
+		err = errno == EACCES ? ANPR_ERR_PERMISSION : ANPR_ERR_IO;
+		goto out;
+	}
+	err = recover(s);
+out:
+	if (err) {
+		anpr_store_close(s);
+		return err;
+	}
+	*out = s;
+	return ANPR_ERR_OK;
+}
+
+void anpr_store_close(anpr_store *s)
+{
+	if (!s)
+		return;
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	free(s->dir);
+	free(s);
+}
+
+void anpr_store_chain(const anpr_store *s, uint64_t *last_seq, uint8_t last_sha256[ANPR_SHA256_LEN])
+{
+	*last_seq = s->last_seq;
+	memcpy(last_sha256, s->last_sha, ANPR_SHA256_LEN);
+}
+
+uint64_t anpr_store_count(const anpr_store *s)
+{
+	return s->count;
+}
+
+static void b64(FILE *f, const uint8_t *data, size_t len)
+{
+	char chunk[4 * 256 / 3 + 8];
+
+	for (size_t off = 0; off < len; off += 255) {
+		size_t n = len - off < 255 ? len - off : 255;
+		anpr_base64url(data + off, n, chunk);
+		fputs(chunk, f);
+	}
+}
+
+static anpr_err write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ANPR_ERR_IO;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return ANPR_ERR_OK;
+}
+
+anpr_err anpr_store_put(anpr_store *s, const anpr_store_record *r)
+{
+	char name[SEQ_DIGITS + sizeof(SUFFIX)], tmp[sizeof(name) + 8];
+	char *buf = NULL;
+	size_t len = 0;
+	anpr_err err = ANPR_ERR_OK;
+	FILE *f;
+	int fd = -1;
+
+	if (!s || !r || !r->id || !r->jws || r->seq <= s->last_seq || !r->patch || !r->overview)
+		return ANPR_ERR_INVAL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return ANPR_ERR_NOMEM;
+	/* base64url chunks of 255 bytes (a multiple of 3) join into one valid encoding. */
+	fputs("{\"id\":", f);
+	anpr_json_write_string(f, r->id);
+	fprintf(f, ",\"seq\":%" PRIu64 ",\"jws\":\"", r->seq);
+	fwrite(r->jws, 1, r->jws_len, f);
+	fputs("\",\"patch_jpeg\":\"", f);
+	b64(f, r->patch, r->patch_len);
+	fputs("\",\"overview_jpeg\":\"", f);
+	b64(f, r->overview, r->overview_len);
+	fputs("\"}\n", f);
+	if (fclose(f) != 0 || !buf) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%0*" PRIu64 SUFFIX, SEQ_DIGITS, r->seq);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(s->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ANPR_LOGE("cannot create %s/%s: %s", s->dir, tmp, strerror(errno));
+		err = ANPR_ERR_IO;
+		goto out;
+	}
+	err = write_all(fd, buf, len);
+	if (err) {
+		ANPR_LOGE("cannot write %s/%s: %s", s->dir, tmp, strerror(errno));
+		goto out;
+	}
+	if (fsync(fd) != 0) {
+		ANPR_LOGE("fsync of %s/%s failed: %s", s->dir, tmp, strerror(errno));
+		err = ANPR_ERR_IO;
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if (renameat(s->dir_fd, tmp, s->dir_fd, name) != 0 || fsync(s->dir_fd) != 0) {
+		ANPR_LOGE("cannot commit %s/%s: %s", s->dir, name, strerror(errno));
+		err = ANPR_ERR_IO;
+		goto out;
+	}
+	s->last_seq = r->seq;
+	anpr_sha256(r->jws, r->jws_len, s->last_sha);
+	s->count++;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlinkat(s->dir_fd, tmp, 0);
+	}
+	free(buf);
+	return err;
+}
