@@ -240,6 +240,7 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 
 	pc.reader.country = country_setting(cfg);
 	pc.reader.topn = ANPR_READ_MAX_CANDIDATES;
+	pc.reader.model = anpr_config_str(cfg, ANPR_KEY_OCR_MODEL);
 	tracker_settings(cfg, &pc.tracker);
 	pc.tracker.country = pc.reader.country;
 	pc.workers = (int)anpr_config_int(cfg, ANPR_KEY_PIPELINE_WORKERS);

@@ -15,6 +15,7 @@
 #include "clockstat.h"
 #include "evidence.h"
 #include "log.h"
+#include "motion.h"
 #include "queue.h"
 #include "read.h"
 
@@ -24,11 +25,15 @@
 #define KEEP_MAX_W 1600 /* overview keepsakes are scaled to at most this width */
 #define DIRECTION_BUF 16
 #define CAMERA_BACKOFF_MAX_MS 30000
+#define MOTION_MARGIN_PX 96  /* searched around moving cells, so a plate is never cut */
+#define MOTION_FULL_EVERY 25 /* frames between whole-frame searches (a vehicle stopped in view) */
 
 typedef struct slot {
 	anpr_image img;
 	anpr_frame_info info;
 	uint64_t seq; /* pipeline order: every queued frame comes back to the tracker once */
+	anpr_rect rois[ANPR_MOTION_MAX_ROIS]; /* where to search */
+	size_t n_rois;
 	anpr_plate_read reads[MAX_READS];
 	size_t n_reads;
 	struct slot *next_free;
@@ -60,6 +65,7 @@ typedef struct pool {
 struct anpr_pipeline {
 	anpr_pipeline_cfg cfg;
 	anpr_source *source;
+	anpr_motion *motion; /* capture thread's */
 	anpr_reader **readers;
 	anpr_tracker *tracker;
 	anpr_queue *frames, *results, *emits;
@@ -257,6 +263,10 @@ static void *capture_main(void *arg)
 			s->info = info;
 			s->seq = next_seq;
 			s->n_reads = 0;
+			if (!p->motion || anpr_motion_update(p->motion, &s->img, s->rois, &s->n_rois)) {
+				s->rois[0] = (anpr_rect){ 0, 0, s->img.width, s->img.height };
+				s->n_rois = 1;
+			}
 			if (anpr_queue_push(p->frames, s, live ? 0 : -1) == ANPR_ERR_OK) {
 				next_seq++;
 			} else {
@@ -300,16 +310,59 @@ typedef struct worker_arg {
 	int index;
 } worker_arg;
 
+/* True when read b is the same plate as a, seen twice (overlapping search regions). */
+static bool same_plate(const anpr_plate_read *a, const anpr_plate_read *b)
+{
+	anpr_rect ra = anpr_cv_bounding_rect(a->quad, 4);
+	float cx = 0, cy = 0;
+
+	for (int i = 0; i < 4; i++) {
+		cx += b->quad[i].x / 4;
+		cy += b->quad[i].y / 4;
+	}
+	return cx >= (float)ra.x && cx <= (float)(ra.x + ra.width) && cy >= (float)ra.y &&
+	       cy <= (float)(ra.y + ra.height);
+}
+
+/* Reads the plates in the slot's search regions into s->reads. */
+static anpr_err read_regions(anpr_reader *reader, slot *s, anpr_plate_read *tmp)
+{
+	s->n_reads = 0;
+	for (size_t r = 0; r < s->n_rois; r++) {
+		anpr_image view;
+		size_t n = 0;
+		anpr_err err = anpr_image_view(&s->img, s->rois[r], &view);
+		if (err)
+			continue;
+		err = anpr_reader_read(reader, &view, tmp, MAX_READS, &n);
+		if (err)
+			return err;
+		for (size_t i = 0; i < n; i++) {
+			bool dup = false;
+			for (int c = 0; c < 4; c++) {
+				tmp[i].quad[c].x += (float)s->rois[r].x;
+				tmp[i].quad[c].y += (float)s->rois[r].y;
+			}
+			for (size_t j = 0; j < s->n_reads && !dup; j++)
+				dup = same_plate(&s->reads[j], &tmp[i]) || same_plate(&tmp[i], &s->reads[j]);
+			if (!dup && s->n_reads < MAX_READS)
+				s->reads[s->n_reads++] = tmp[i];
+		}
+	}
+	return ANPR_ERR_OK;
+}
+
 static void *worker_main(void *arg)
 {
 	worker_arg *wa = arg;
 	anpr_pipeline *p = wa->p;
 	anpr_reader *reader = p->readers[wa->index];
+	anpr_plate_read tmp[MAX_READS];
 	void *item;
 
 	while (anpr_queue_pop(p->frames, &item, -1) == ANPR_ERR_OK) {
 		slot *s = item;
-		anpr_err err = anpr_reader_read(reader, &s->img, s->reads, MAX_READS, &s->n_reads);
+		anpr_err err = read_regions(reader, s, tmp);
 		if (err) {
 			ANPR_LOGW("frame %" PRIu64 " not read: %s", s->info.seq, anpr_strerror(err));
 			s->n_reads = 0;
@@ -583,6 +636,11 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 	p->cfg.tracker.keep = keep_frame;
 	p->cfg.tracker.drop = drop_keepsake;
 	p->cfg.tracker.user = p;
+	anpr_motion_cfg mc = {
+		.width = w, .height = h, .margin_px = MOTION_MARGIN_PX, .full_every = MOTION_FULL_EVERY
+	};
+	if (anpr_motion_open(&mc, &p->motion))
+		ANPR_LOGW("no motion detection: every frame is searched whole");
 	err = anpr_tracker_open(&p->cfg.tracker, &p->tracker);
 	if (err) {
 		ANPR_LOGE("bad tracker settings");
@@ -734,6 +792,7 @@ void anpr_pipeline_close(anpr_pipeline *p)
 		pthread_join(p->emit_th, NULL);
 
 	anpr_tracker_close(p->tracker);
+	anpr_motion_close(p->motion);
 	for (int i = 0; p->readers && i < p->cfg.workers; i++)
 		anpr_reader_close(p->readers[i]);
 	anpr_source_close(p->source);

@@ -258,7 +258,7 @@ static anpr_err open_errno(const char *path, int e, char *diag, size_t diag_len)
 {
 	switch (e) {
 	case ENOENT:
-		diagf(diag, diag_len, "%s: no such file; create a device key with keygen", path);
+		diagf(diag, diag_len, "%s: no such file; create the device key with anprd --gen-key", path);
 		return ANPR_ERR_NOT_FOUND;
 	case ELOOP:
 		diagf(diag, diag_len, "%s: is a symbolic link; the device key must be a plain file", path);

@@ -377,7 +377,7 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 	p->n_alts = 0;
 	p->alts[p->n_alts].confidence = p->confidence;
 	memcpy(p->alts[p->n_alts++].text, voted, sizeof(voted));
-	anpr_read_candidate others[ANPR_READ_MAX_CANDIDATES];
+	anpr_read_candidate others[ANPR_READ_MAX_CANDIDATES] = { 0 };
 	int n_others = 0;
 	for (int i = 0; i < n_strings; i++) {
 		const vote_string *v = &t->strings[i];

@@ -44,21 +44,24 @@ struct anpr_recog {
 };
 
 static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
+static void (*omp_set_levels)(int);
+static _Thread_local bool omp_limited;
 
 /*
  * Tesseract's OpenMP splits each LSTM step over up to four threads, which on
  * our short lines costs more in hand-offs than it gains (reads were 2-3x
- * slower), and we already run one recogniser per worker thread. Setting
+ * slower, and with two reader threads the spinning teams took a quarter of
+ * the CPU), and we already run one recogniser per worker thread. Setting
  * OMP_THREAD_LIMIT from here would be too late: libgomp reads its environment
  * once, when it is loaded with libtesseract, before main(). So, unless the
- * environment already sets a limit, we make every OpenMP parallel region run
- * on the calling thread (max-active-levels 0). This is process-wide, which is
- * what the firmware wants; libgomp is found at run time so that a Tesseract
- * built without OpenMP needs nothing.
+ * environment already sets a limit, every thread that recognises makes its
+ * OpenMP parallel regions run on itself (max-active-levels 0). That setting
+ * belongs to the calling thread, so it is made in each one, on its first
+ * read. libgomp is found at run time so that a Tesseract built without
+ * OpenMP needs nothing.
  */
-static void limit_openmp(void)
+static void find_openmp(void)
 {
-	void (*set_max_active_levels)(int);
 	void *self;
 
 	if (getenv("OMP_THREAD_LIMIT"))
@@ -66,10 +69,18 @@ static void limit_openmp(void)
 	self = dlopen(NULL, RTLD_NOW);
 	if (!self)
 		return;
-	set_max_active_levels = (void (*)(int))dlsym(self, "omp_set_max_active_levels");
-	if (set_max_active_levels)
-		set_max_active_levels(0);
+	omp_set_levels = (void (*)(int))dlsym(self, "omp_set_max_active_levels");
 	dlclose(self);
+}
+
+static void limit_openmp(void)
+{
+	if (omp_limited)
+		return;
+	(void)pthread_once(&omp_once, find_openmp);
+	if (omp_set_levels)
+		omp_set_levels(0);
+	omp_limited = true;
 }
 
 static bool model_name_ok(const char *name)
@@ -148,7 +159,7 @@ anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
 		err = ANPR_ERR_NOT_FOUND;
 		goto out;
 	}
-	(void)pthread_once(&omp_once, limit_openmp);
+	limit_openmp();
 
 	r = calloc(1, sizeof *r);
 	if (!r) {
@@ -341,6 +352,7 @@ anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *
 		line->n = 0;
 	if (!r || !line || !strip_ok(strip))
 		return ANPR_ERR_INVAL;
+	limit_openmp();
 	/*
 	 * Single-line mode first: its layout analysis crops the characters'
 	 * row, which reads best (held-out strips: 71% of lines exact against

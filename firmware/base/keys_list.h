@@ -53,6 +53,8 @@ ANPR_KEY(TRACKER_REPEAT_WINDOW_S, "tracker", "repeat_window_s", INT, "120", 0, 8
 	 "The same registration in the same lane within this many seconds is not a new read")
 
 ANPR_KEY(OCR_COUNTRY, "ocr", "country", ENUM, "uk", 0, 0, "uk|eu|us|auto", true, "Plate grammar tried first")
+ANPR_KEY(OCR_MODEL, "ocr", "model", ENUM, "plate+eng", 0, 0, "plate+eng|plate|eng", false,
+	 "Tesseract model: ours trained on plates, the stock English one, or both merged (best, slower)")
 ANPR_KEY(OCR_MIN_CONFIDENCE, "ocr", "min_confidence", REAL, "0.5", 0, 1, NULL, true,
 	 "Reads below this confidence are not reported")
 

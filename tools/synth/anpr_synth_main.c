@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* anpr-synth: writes seeded synthetic UK plate scenes, Tesseract training strips, or random marks. */
+/* anpr-synth: writes seeded synthetic UK plate scenes, Tesseract training strips, roadside clips, or random marks. */
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "exit_codes.h"
 #include "rng.h"
+#include "synth_clip.h"
 #include "synth_scene.h"
 #include "synth_strip.h"
 #include "synth.h"
@@ -28,7 +29,7 @@
 #define PATH_LEN 4096
 
 /* Each subcommand draws from its own family of streams, so a set of strips never repeats a benchmark's marks. */
-enum { STREAM_PLATES = 1, STREAM_STRIPS = 2, STREAM_VRM = 3 };
+enum { STREAM_PLATES = 1, STREAM_STRIPS = 2, STREAM_VRM = 3, STREAM_CLIP = 4 };
 
 static const char k_usage[] =
     "Usage: anpr-synth COMMAND [OPTION]...\n"
@@ -36,6 +37,7 @@ static const char k_usage[] =
     "Commands:\n"
     "  plates   camera-like scenes with a plate, ground truth and a manifest\n"
     "  strips   grey line images of plate text for Tesseract training\n"
+    "  clip     a roadside video of passing vehicles with per-frame plate ground truth\n"
     "  vrm      random valid registration marks with their format names\n\n"
     "anpr-synth COMMAND --help describes each. --version prints the version.\n"
     "Exit status: 0 success, 1 failure while writing, 64 usage error.\n";
@@ -83,6 +85,34 @@ static const char k_usage_vrm[] =
     "                    uk-dateless, uk-ni or uk-q (default: the roads' mix)\n"
     "  --first I         index of the first mark (default 0)\n"
     "  --help            this text\n";
+
+static const char k_usage_clip[] =
+    "Usage: anpr-synth clip --seed N --out PATH [OPTION]...\n"
+    "Writes a video of vehicles passing a fixed pole-mounted camera (PATH.avi: MJPEG,\n"
+    "PATH.mp4: MPEG-4 part 2) and its ground truth, one JSON object per vehicle per line:\n"
+    "mark, lane, direction, speed, the frames its plate is fully visible in and its box in\n"
+    "each. See docs/synthetic-plates.md.\n\n"
+    "  --seed N            seed (decimal or 0x hex)\n"
+    "  --out PATH          the video, .avi or .mp4\n"
+    "  --truth PATH        the ground truth (default: PATH without its extension + .truth.jsonl)\n"
+    "  --frame WxH         frame size, 64x64..8192x8192 (default 1920x1080)\n"
+    "  --fps N             frames per second, 25..60 (default 25)\n"
+    "  --duration S        seconds, up to 3600 (default 60, or 1.5 s per vehicle)\n"
+    "  --vehicles N        vehicles, 1..10000 (default 40, or one per 1.5 s)\n"
+    "  --lanes N           lanes, 1..3 (default 1)\n"
+    "  --direction D       towards (front plates, default), away (rear plates) or mixed\n"
+    "                      (left lanes away, right lanes towards; 2 or 3 lanes)\n"
+    "  --look L            day (default), ir (night, IR illuminator) or mixed (the camera\n"
+    "                      switches between vehicles)\n"
+    "  --hard-share P      share of vehicles with a hard case, 0..1 (default 0.1)\n"
+    "  --foreign-share P   share of EU-style foreign plates, 0..1 (default 0.05)\n"
+    "  --jobs J            rendering threads, 1..64 (default: online CPUs less the one that\n"
+    "                      encodes); the video does not depend on it\n"
+    "  --stills DIR        also write every --stills-every'th rendered frame (before the\n"
+    "                      codec) as DIR/frame_NNNNN.jpg with DIR/frame_NNNNN.txt holding the\n"
+    "                      fully visible plates (`file x y w h PLATE` lines, for anpr-read --bench)\n"
+    "  --stills-every K    1..100000 (default 25)\n"
+    "  --help              this text\n";
 
 typedef enum { CMD_PLATES, CMD_STRIPS, CMD_VRM } command;
 
@@ -687,6 +717,292 @@ static int run_vrm(const options *o)
 	return fflush(stdout) == 0 ? ANPR_EXIT_OK : ANPR_EXIT_FAILURE;
 }
 
+/* ---- clip ---- */
+
+typedef struct clip_options {
+	anpr_synth_clip_cfg cfg;
+	bool have_seed, have_duration, have_vehicles;
+	const char *out, *truth, *stills;
+	long stills_every;
+	int jobs;
+	char truth_buf[PATH_LEN];
+} clip_options;
+
+enum {
+	CLIP_SEED = 256,
+	CLIP_OUT,
+	CLIP_TRUTH,
+	CLIP_FRAME,
+	CLIP_FPS,
+	CLIP_DURATION,
+	CLIP_VEHICLES,
+	CLIP_LANES,
+	CLIP_DIRECTION,
+	CLIP_LOOK,
+	CLIP_HARD,
+	CLIP_FOREIGN,
+	CLIP_JOBS,
+	CLIP_STILLS,
+	CLIP_STILLS_EVERY,
+	CLIP_HELP
+};
+
+static bool parse_share(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return !errno && end != s && !*end && *out >= lo && *out <= hi;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_clip_args(int argc, char **argv, clip_options *o)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, CLIP_SEED },
+		{ "out", required_argument, NULL, CLIP_OUT },
+		{ "truth", required_argument, NULL, CLIP_TRUTH },
+		{ "frame", required_argument, NULL, CLIP_FRAME },
+		{ "fps", required_argument, NULL, CLIP_FPS },
+		{ "duration", required_argument, NULL, CLIP_DURATION },
+		{ "vehicles", required_argument, NULL, CLIP_VEHICLES },
+		{ "lanes", required_argument, NULL, CLIP_LANES },
+		{ "direction", required_argument, NULL, CLIP_DIRECTION },
+		{ "look", required_argument, NULL, CLIP_LOOK },
+		{ "hard-share", required_argument, NULL, CLIP_HARD },
+		{ "foreign-share", required_argument, NULL, CLIP_FOREIGN },
+		{ "jobs", required_argument, NULL, CLIP_JOBS },
+		{ "stills", required_argument, NULL, CLIP_STILLS },
+		{ "stills-every", required_argument, NULL, CLIP_STILLS_EVERY },
+		{ "help", no_argument, NULL, CLIP_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "clip";
+	long v;
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (opt) {
+		case CLIP_SEED:
+			if (!parse_u64(optarg, &o->cfg.seed))
+				return usage_error(cmd, "--seed wants an unsigned 64-bit number, not '%s'",
+						   optarg);
+			o->have_seed = true;
+			break;
+		case CLIP_OUT:
+			if (!anpr_synth_clip_fourcc(optarg) || strlen(optarg) > 1024)
+				return usage_error(cmd, "--out wants a path ending in .avi or .mp4, not '%s'",
+						   optarg);
+			o->out = optarg;
+			break;
+		case CLIP_TRUTH:
+			if (!*optarg || strlen(optarg) > 1024)
+				return usage_error(cmd, "--truth wants a file path, not '%s'", optarg);
+			o->truth = optarg;
+			break;
+		case CLIP_FRAME:
+			if (!parse_frame(optarg, &o->cfg.frame_w, &o->cfg.frame_h))
+				return usage_error(cmd, "--frame wants WxH with each side 64..8192, not '%s'",
+						   optarg);
+			break;
+		case CLIP_FPS:
+			if (!parse_long(optarg, 25, 60, &v))
+				return usage_error(cmd, "--fps wants 25..60, not '%s'", optarg);
+			o->cfg.fps = (int)v;
+			break;
+		case CLIP_DURATION:
+			if (!parse_share(optarg, 0.1, ANPR_SYNTH_CLIP_MAX_SECONDS, &o->cfg.duration_s))
+				return usage_error(cmd, "--duration wants seconds, 0.1..3600, not '%s'",
+						   optarg);
+			o->have_duration = true;
+			break;
+		case CLIP_VEHICLES:
+			if (!parse_long(optarg, 1, ANPR_SYNTH_CLIP_MAX_VEHICLES, &v))
+				return usage_error(cmd, "--vehicles wants 1..10000, not '%s'", optarg);
+			o->cfg.vehicles = (int)v;
+			o->have_vehicles = true;
+			break;
+		case CLIP_LANES:
+			if (!parse_long(optarg, 1, 3, &v))
+				return usage_error(cmd, "--lanes wants 1..3, not '%s'", optarg);
+			o->cfg.lanes = (int)v;
+			break;
+		case CLIP_DIRECTION:
+			if (anpr_synth_clip_dir_parse(optarg, &o->cfg.direction) != ANPR_ERR_OK)
+				return usage_error(cmd, "--direction wants towards, away or mixed, not '%s'",
+						   optarg);
+			break;
+		case CLIP_LOOK:
+			if (anpr_synth_clip_look_parse(optarg, &o->cfg.look) != ANPR_ERR_OK)
+				return usage_error(cmd, "--look wants day, ir or mixed, not '%s'", optarg);
+			break;
+		case CLIP_HARD:
+			if (!parse_share(optarg, 0, 1, &o->cfg.hard_share))
+				return usage_error(cmd, "--hard-share wants a number 0..1, not '%s'", optarg);
+			break;
+		case CLIP_FOREIGN:
+			if (!parse_share(optarg, 0, 1, &o->cfg.foreign_share))
+				return usage_error(cmd, "--foreign-share wants a number 0..1, not '%s'",
+						   optarg);
+			break;
+		case CLIP_JOBS:
+			if (!parse_long(optarg, 1, MAX_JOBS, &v))
+				return usage_error(cmd, "--jobs wants 1..64, not '%s'", optarg);
+			o->jobs = (int)v;
+			break;
+		case CLIP_STILLS:
+			if (!*optarg || strlen(optarg) > 1024)
+				return usage_error(cmd, "--stills wants a folder path, not '%s'", optarg);
+			o->stills = optarg;
+			break;
+		case CLIP_STILLS_EVERY:
+			if (!parse_long(optarg, 1, 100000, &o->stills_every))
+				return usage_error(cmd, "--stills-every wants 1..100000, not '%s'", optarg);
+			break;
+		case CLIP_HELP:
+			fputs(k_usage_clip, stdout);
+			return ANPR_EXIT_OK;
+		case ':':
+			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!o->have_seed)
+		return usage_error(cmd, "%s", "--seed is required");
+	if (!o->out)
+		return usage_error(cmd, "%s", "--out is required");
+	if (o->cfg.direction == ANPR_SYNTH_DIR_MIXED && o->cfg.lanes < 2)
+		return usage_error(cmd, "%s", "--direction mixed needs --lanes 2 or 3");
+	/* Given one of duration and vehicles, the other follows from it. */
+	if (o->have_duration && !o->have_vehicles)
+		o->cfg.vehicles = 0;
+	if (o->have_vehicles && !o->have_duration)
+		o->cfg.duration_s = 0;
+	if (!o->truth) {
+		const char *dot = strrchr(o->out, '.');
+		snprintf(o->truth_buf, sizeof(o->truth_buf), "%.*s.truth.jsonl", (int)(dot - o->out), o->out);
+		o->truth = o->truth_buf;
+	}
+	return -1;
+}
+
+typedef struct stills_ctx {
+	const clip_options *o;
+	const anpr_synth_clip *clip;
+} stills_ctx;
+
+/* Writes every stills_every'th frame as JPEG with the fully visible plates beside it. */
+static bool write_still(void *arg, int frame, const anpr_image *img)
+{
+	const stills_ctx *sc = arg;
+	char name[32], path[PATH_LEN], text[4096];
+	uint8_t *jpg = NULL;
+	size_t len = 0, used = 0;
+
+	if (frame % sc->o->stills_every != 0)
+		return true;
+	if (anpr_cv_encode_jpeg(img, 95, &jpg, &len) != ANPR_ERR_OK)
+		return false;
+	snprintf(name, sizeof(name), "frame_%05d.jpg", frame);
+	snprintf(path, sizeof(path), "%s/%s", sc->o->stills, name);
+	bool ok = write_file(path, jpg, len);
+	free(jpg);
+	for (int i = 0; ok && i < anpr_synth_clip_vehicle_count(sc->clip); i++) {
+		const anpr_synth_clip_box *b;
+		const int n = anpr_synth_clip_boxes(sc->clip, i, &b);
+		for (int k = 0; k < n && used < sizeof(text) - 128; k++) {
+			if (b[k].frame != frame)
+				continue;
+			used +=
+			    (size_t)snprintf(text + used, sizeof(text) - used, "%s\t%d\t%d\t%d\t%d\t%s\n",
+					     name, b[k].box.x, b[k].box.y, b[k].box.width, b[k].box.height,
+					     anpr_synth_clip_vehicle_at(sc->clip, i)->plate.vrm.text);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/frame_%05d.txt", sc->o->stills, frame);
+	return ok && write_file(path, text, used);
+}
+
+static int run_clip(int argc, char **argv)
+{
+	clip_options o;
+	anpr_synth_clip *clip = NULL;
+	anpr_synth_clip_stats st;
+	char diag[256], tmp[PATH_LEN + 8];
+	FILE *f = NULL;
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	anpr_synth_clip_cfg_init(&o.cfg);
+	/* The calling thread encodes the video, the slowest stage: leave it a core. */
+	o.jobs = default_jobs() > 1 ? default_jobs() - 1 : 1;
+	o.stills_every = 25;
+	status = parse_clip_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	status = ANPR_EXIT_FAILURE;
+	const uint64_t seed = o.cfg.seed;
+	o.cfg.seed = anpr_rng_derive(seed, (uint64_t)STREAM_CLIP << 48);
+	anpr_err err = anpr_synth_clip_plan(&o.cfg, &clip, diag, sizeof(diag));
+	if (err == ANPR_ERR_RANGE || err == ANPR_ERR_INVAL) {
+		status = usage_error("clip", "%s", diag[0] ? diag : anpr_strerror(err));
+		goto out;
+	}
+	if (err) {
+		fprintf(stderr, "anpr-synth clip: cannot plan the clip: %s\n", anpr_strerror(err));
+		goto out;
+	}
+	if (o.stills && !make_dirs(o.stills)) {
+		fprintf(stderr, "anpr-synth clip: cannot create %s: %s\n", o.stills, strerror(errno));
+		goto out;
+	}
+	/* The truth first (it is cheap): a clip without its truth is of no use. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", o.truth);
+	f = fopen(tmp, "w");
+	bool ok = f && anpr_synth_clip_write_truth(clip, f) == ANPR_ERR_OK;
+	ok = f && fclose(f) == 0 && ok;
+	ok = ok && rename(tmp, o.truth) == 0;
+	if (!ok) {
+		fprintf(stderr, "anpr-synth clip: cannot write %s: %s\n", o.truth, strerror(errno));
+		if (f)
+			unlink(tmp);
+		goto out;
+	}
+	stills_ctx sc = { &o, clip };
+	err = anpr_synth_clip_write_video(clip, o.out, o.jobs, o.stills ? write_still : NULL, &sc, &st);
+	if (err) {
+		fprintf(stderr, "anpr-synth clip: cannot write %s: %s\n", o.out, anpr_strerror(err));
+		goto out;
+	}
+	const anpr_synth_clip_cfg *cfg = anpr_synth_clip_config(clip);
+	int hard = 0, foreign = 0, unseen = 0, ir = 0;
+	for (int i = 0; i < cfg->vehicles; i++) {
+		const anpr_synth_clip_vehicle *v = anpr_synth_clip_vehicle_at(clip, i);
+		hard += v->hard != 0;
+		foreign += v->foreign;
+		unseen += v->seen_frames == 0;
+		ir += v->plate.ir;
+	}
+	fprintf(stderr,
+		"anpr-synth clip: wrote %s (%d frames %dx%d at %d fps, %.1f s; %d vehicles on %d lane%s, %s, "
+		"%d in IR, %d hard, %d foreign, %d never fully seen) and %s in %.1f s with %d threads; "
+		"per frame: render %.1f ms, encode and write %.1f ms\n",
+		o.out, anpr_synth_clip_frames(clip), cfg->frame_w, cfg->frame_h, cfg->fps, cfg->duration_s,
+		cfg->vehicles, cfg->lanes, cfg->lanes == 1 ? "" : "s",
+		anpr_synth_clip_dir_name(cfg->direction), ir, hard, foreign, unseen, o.truth, st.wall_s,
+		st.threads, st.render_ms, st.write_ms);
+	status = ANPR_EXIT_OK;
+out:
+	anpr_synth_clip_free(clip);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	options o;
@@ -716,6 +1032,8 @@ int main(int argc, char **argv)
 		o.cmd = CMD_STRIPS;
 	else if (strcmp(argv[1], "vrm") == 0)
 		o.cmd = CMD_VRM;
+	else if (strcmp(argv[1], "clip") == 0)
+		return run_clip(argc - 1, argv + 1);
 	else
 		return usage_error(NULL, "unknown command '%s'", argv[1]);
 	status = parse_args(argc - 1, argv + 1, &o);
