@@ -109,6 +109,7 @@ static void tracker_settings(const anpr_config *cfg, anpr_tracker_cfg *t)
 	t->min_frames = (int)anpr_config_int(cfg, ANPR_KEY_TRACKER_MIN_FRAMES);
 	t->repeat_window_ms = anpr_config_int(cfg, ANPR_KEY_TRACKER_REPEAT_WINDOW_S) * 1000;
 	t->min_confidence = (float)anpr_config_real(cfg, ANPR_KEY_OCR_MIN_CONFIDENCE);
+	t->enough_reads = (int)anpr_config_int(cfg, ANPR_KEY_TRACKER_ENOUGH_READS);
 }
 
 static anpr_country country_setting(const anpr_config *cfg)
@@ -133,12 +134,14 @@ static void write_report(const char *path, const anpr_pipeline_stats *st, double
 	fprintf(f,
 		"{\"frames_captured\":%" PRIu64 ",\"frames_read\":%" PRIu64 ",\"frames_dropped\":%" PRIu64
 		",\"frames_bad\":%" PRIu64 ",\"camera_restarts\":%" PRIu64 ",\"plates_seen\":%" PRIu64
-		",\"reads_stored\":%" PRIu64 ",\"reads_failed\":%" PRIu64 ",\"short_tracks\":%" PRIu64
-		",\"low_confidence\":%" PRIu64 ",\"repeats\":%" PRIu64 ",\"queue_high_water\":%" PRIu64
-		",\"seconds\":%.3f,\"fps\":%.2f,\"peak_rss_mib\":%.1f,\"source_end\":\"%s\"}\n",
+		",\"plates_not_reread\":%" PRIu64 ",\"reads_stored\":%" PRIu64 ",\"reads_failed\":%" PRIu64
+		",\"short_tracks\":%" PRIu64 ",\"low_confidence\":%" PRIu64 ",\"repeats\":%" PRIu64
+		",\"queue_high_water\":%" PRIu64 ",\"searched_pct\":%.1f,\"seconds\":%.3f,\"fps\":%.2f,"
+		"\"peak_rss_mib\":%.1f,\"source_end\":\"%s\"}\n",
 		st->frames_captured, st->frames_read, st->frames_dropped, st->frames_bad, st->camera_restarts,
-		st->plates_seen, st->reads_stored, st->reads_failed, st->tracker.short_tracks,
-		st->tracker.low_confidence, st->tracker.repeats, st->queue_high_water, seconds,
+		st->plates_seen, st->plates_not_reread, st->reads_stored, st->reads_failed,
+		st->tracker.short_tracks, st->tracker.low_confidence, st->tracker.repeats,
+		st->queue_high_water, st->searched_pct, seconds,
 		seconds > 0 ? (double)st->frames_read / seconds : 0.0, (double)ru.ru_maxrss / 1024.0,
 		anpr_strerror(st->source_error));
 	if (fclose(f) != 0)

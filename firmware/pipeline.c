@@ -25,8 +25,9 @@
 #define KEEP_MAX_W 1600 /* overview keepsakes are scaled to at most this width */
 #define DIRECTION_BUF 16
 #define CAMERA_BACKOFF_MAX_MS 30000
-#define MOTION_MARGIN_PX 96  /* searched around moving cells, so a plate is never cut */
-#define MOTION_FULL_EVERY 25 /* frames between whole-frame searches (a vehicle stopped in view) */
+#define MOTION_MARGIN_PX 48   /* searched around moving cells, so a plate is never cut */
+#define MOTION_FULL_EVERY 50  /* frames between whole-frame searches (a vehicle stopped in view) */
+#define HINT_LOOKAHEAD_MS 600 /* how far ahead of the tracker the readers may be */
 
 typedef struct slot {
 	anpr_image img;
@@ -52,7 +53,12 @@ typedef struct emit_job {
 	struct emit_job *next_free;
 } emit_job;
 
-struct worker_arg;
+/* A reader thread's view of where it is reading, for the want_read callback. */
+typedef struct worker_arg {
+	struct anpr_pipeline *p;
+	int index;
+	int off_x, off_y; /* origin of the region being read, in the frame */
+} worker_arg;
 
 /* A fixed set of objects handed out and returned across threads. */
 typedef struct pool {
@@ -79,7 +85,7 @@ struct anpr_pipeline {
 	anpr_image scratch; /* frames dropped for want of a slot are read into this */
 
 	pthread_t capture_th, tracker_th, emit_th, *worker_th;
-	struct worker_arg *worker_args;
+	worker_arg *worker_args;
 	int n_threads_started; /* for close: which joins are due */
 	bool capture_started, tracker_started, emit_started;
 	atomic_int workers_left;
@@ -89,9 +95,16 @@ struct anpr_pipeline {
 	/* Statistics (any thread reads them). */
 	atomic_uint_fast64_t frames_captured, frames_read, frames_dropped, frames_bad, camera_restarts;
 	atomic_uint_fast64_t plates_seen, reads_stored, reads_failed;
+	atomic_uint_fast64_t searched_px, captured_px; /* share of the picture the readers searched */
 	atomic_int source_error;
 	pthread_mutex_t stats_mu;
 	anpr_tracker_stats tracker_stats;
+
+	/* Plates read well enough already (tracker thread writes, readers read). */
+	pthread_mutex_t hints_mu;
+	anpr_rect hints[ANPR_TRACKER_MAX_TRACKS];
+	size_t n_hints;
+	atomic_uint_fast64_t reads_skipped;
 
 	/* Reloadable settings, read by the tracker and emitter threads. */
 	pthread_mutex_t cfg_mu;
@@ -267,6 +280,11 @@ static void *capture_main(void *arg)
 				s->rois[0] = (anpr_rect){ 0, 0, s->img.width, s->img.height };
 				s->n_rois = 1;
 			}
+			uint64_t area = 0;
+			for (size_t r = 0; r < s->n_rois; r++)
+				area += (uint64_t)s->rois[r].width * (uint64_t)s->rois[r].height;
+			atomic_fetch_add(&p->searched_px, area);
+			atomic_fetch_add(&p->captured_px, (uint64_t)s->img.width * (uint64_t)s->img.height);
 			if (anpr_queue_push(p->frames, s, live ? 0 : -1) == ANPR_ERR_OK) {
 				next_seq++;
 			} else {
@@ -305,11 +323,6 @@ static void *capture_main(void *arg)
 
 /* ---- reader workers ---- */
 
-typedef struct worker_arg {
-	anpr_pipeline *p;
-	int index;
-} worker_arg;
-
 /* True when read b is the same plate as a, seen twice (overlapping search regions). */
 static bool same_plate(const anpr_plate_read *a, const anpr_plate_read *b)
 {
@@ -324,8 +337,32 @@ static bool same_plate(const anpr_plate_read *a, const anpr_plate_read *b)
 	       cy <= (float)(ra.y + ra.height);
 }
 
+/* The readers' want_read callback: not a plate the tracker has read well enough already. */
+static bool want_read(void *user, const anpr_point quad[4])
+{
+	worker_arg *wa = user;
+	anpr_pipeline *p = wa->p;
+	float cx = (float)wa->off_x, cy = (float)wa->off_y;
+	bool want = true;
+
+	for (int i = 0; i < 4; i++) {
+		cx += quad[i].x / 4;
+		cy += quad[i].y / 4;
+	}
+	pthread_mutex_lock(&p->hints_mu);
+	for (size_t i = 0; i < p->n_hints && want; i++) {
+		const anpr_rect *h = &p->hints[i];
+		want = !(cx >= (float)h->x && cx <= (float)(h->x + h->width) && cy >= (float)h->y &&
+			 cy <= (float)(h->y + h->height));
+	}
+	pthread_mutex_unlock(&p->hints_mu);
+	if (!want)
+		atomic_fetch_add(&p->reads_skipped, 1);
+	return want;
+}
+
 /* Reads the plates in the slot's search regions into s->reads. */
-static anpr_err read_regions(anpr_reader *reader, slot *s, anpr_plate_read *tmp)
+static anpr_err read_regions(anpr_reader *reader, worker_arg *wa, slot *s, anpr_plate_read *tmp)
 {
 	s->n_reads = 0;
 	for (size_t r = 0; r < s->n_rois; r++) {
@@ -334,6 +371,8 @@ static anpr_err read_regions(anpr_reader *reader, slot *s, anpr_plate_read *tmp)
 		anpr_err err = anpr_image_view(&s->img, s->rois[r], &view);
 		if (err)
 			continue;
+		wa->off_x = s->rois[r].x;
+		wa->off_y = s->rois[r].y;
 		err = anpr_reader_read(reader, &view, tmp, MAX_READS, &n);
 		if (err)
 			return err;
@@ -362,7 +401,7 @@ static void *worker_main(void *arg)
 
 	while (anpr_queue_pop(p->frames, &item, -1) == ANPR_ERR_OK) {
 		slot *s = item;
-		anpr_err err = read_regions(reader, s, tmp);
+		anpr_err err = read_regions(reader, wa, s, tmp);
 		if (err) {
 			ANPR_LOGW("frame %" PRIu64 " not read: %s", s->info.seq, anpr_strerror(err));
 			s->n_reads = 0;
@@ -429,6 +468,10 @@ static void *tracker_main(void *arg)
 			pool_put(&p->slot_pool, s);
 			send_passages(p, out, n);
 			publish_tracker_stats(p);
+			pthread_mutex_lock(&p->hints_mu);
+			p->n_hints = anpr_tracker_read_enough(p->tracker, HINT_LOOKAHEAD_MS, p->hints,
+							      ANPR_TRACKER_MAX_TRACKS);
+			pthread_mutex_unlock(&p->hints_mu);
 			next++;
 		}
 	}
@@ -616,6 +659,7 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 	pool_init(&p->job_pool, offsetof(emit_job, next_free));
 	pthread_mutex_init(&p->stats_mu, NULL);
 	pthread_mutex_init(&p->source_mu, NULL);
+	pthread_mutex_init(&p->hints_mu, NULL);
 	pthread_mutex_init(&p->cfg_mu, NULL);
 	pthread_mutex_init(&p->done_mu, NULL);
 	pthread_cond_init(&p->done_cv, NULL);
@@ -646,8 +690,18 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 		ANPR_LOGE("bad tracker settings");
 		goto out;
 	}
+	args = calloc((size_t)cfg->workers, sizeof(*args));
+	if (!args) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
+	p->worker_args = args;
 	for (int i = 0; i < cfg->workers; i++) {
-		err = anpr_reader_open(&p->cfg.reader, &p->readers[i]);
+		anpr_reader_cfg rc = p->cfg.reader;
+		args[i] = (worker_arg){ .p = p, .index = i };
+		rc.want_read = want_read;
+		rc.want_read_user = &args[i];
+		err = anpr_reader_open(&rc, &p->readers[i]);
 		if (err) {
 			ANPR_LOGE("cannot open plate reader %d: %s", i, anpr_strerror(err));
 			goto out;
@@ -657,11 +711,6 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 		  anpr_source_kind_name(cfg->source.kind), w, h, fps, cfg->workers, cfg->frame_queue,
 		  p->n_slots);
 
-	args = calloc((size_t)cfg->workers, sizeof(*args));
-	if (!args) {
-		err = ANPR_ERR_NOMEM;
-		goto out;
-	}
 	atomic_store(&p->workers_left, cfg->workers);
 	if (pthread_create(&p->emit_th, NULL, emit_main, p)) {
 		err = ANPR_ERR_NOMEM;
@@ -674,7 +723,6 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 	}
 	p->tracker_started = true;
 	for (int i = 0; i < cfg->workers; i++) {
-		args[i] = (worker_arg){ p, i };
 		if (pthread_create(&p->worker_th[i], NULL, worker_main, &args[i])) {
 			/* The threads already running see the queue close and end. */
 			atomic_fetch_sub(&p->workers_left, cfg->workers - i - 1);
@@ -688,12 +736,8 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 		goto out;
 	}
 	p->capture_started = true;
-	/* The worker arguments must outlive the workers: keep them with the pipeline. */
-	p->worker_args = args;
-	args = NULL;
 out:
 	if (err) {
-		free(args);
 		anpr_pipeline_close(p);
 		return err;
 	}
@@ -761,6 +805,9 @@ void anpr_pipeline_get_stats(anpr_pipeline *p, anpr_pipeline_stats *st)
 	st->plates_seen = atomic_load(&p->plates_seen);
 	st->reads_stored = atomic_load(&p->reads_stored);
 	st->reads_failed = atomic_load(&p->reads_failed);
+	st->plates_not_reread = atomic_load(&p->reads_skipped);
+	uint64_t cap_px = atomic_load(&p->captured_px);
+	st->searched_pct = cap_px ? 100.0 * (double)atomic_load(&p->searched_px) / (double)cap_px : 0.0;
 	st->queue_high_water = p->frames ? anpr_queue_high_water(p->frames) : 0;
 	st->source_error = (anpr_err)atomic_load(&p->source_error);
 	pthread_mutex_lock(&p->stats_mu);
@@ -818,6 +865,7 @@ void anpr_pipeline_close(anpr_pipeline *p)
 	pool_destroy(&p->job_pool);
 	pthread_mutex_destroy(&p->stats_mu);
 	pthread_mutex_destroy(&p->source_mu);
+	pthread_mutex_destroy(&p->hints_mu);
 	pthread_mutex_destroy(&p->cfg_mu);
 	pthread_mutex_destroy(&p->done_mu);
 	pthread_cond_destroy(&p->done_cv);

@@ -62,10 +62,12 @@ typedef struct anpr_pipeline_stats {
 	uint64_t frames_dropped;  /* overload: queue full or no free buffer */
 	uint64_t frames_bad;      /* undecodable or wrong size (skipped) */
 	uint64_t camera_restarts;
-	uint64_t plates_seen; /* plate reads in frames */
+	uint64_t plates_seen;       /* plate reads in frames */
+	uint64_t plates_not_reread; /* of which left unread: their passage was read well enough already */
 	uint64_t reads_stored;
 	uint64_t reads_failed; /* passages lost to an image, signing or store error */
 	uint64_t queue_high_water;
+	double searched_pct; /* share of the captured picture the readers searched (motion regions) */
 	anpr_tracker_stats tracker;
 	bool running;          /* false once the source has ended and everything drained */
 	anpr_err source_error; /* why the source ended (ANPR_ERR_CLOSED: end of clip) */

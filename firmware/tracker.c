@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tracking plates across frames into vehicle passages and voting one read per passage. */
+#define ANPR_LOG_TAG "tracker"
 #include "tracker.h"
 
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "edit_distance.h"
+#include "log.h"
 
 #define N_SYMBOLS 36        /* A-Z 0-9 */
 #define REPEATS_KEPT 128    /* recent passages remembered for the repeat window */
@@ -32,7 +34,8 @@ typedef struct track {
 	bool have_v;
 	char lead[ANPR_VRM_BUF]; /* best text so far, to help association */
 	float lead_conf;
-	void *best; /* keepsake of the best frame so far */
+	int confident; /* reads of confidence >= 0.5, by text: counted for lead only */
+	void *best;    /* keepsake of the best frame so far */
 	float best_score;
 	int64_t best_utc;
 	anpr_point best_quad[4];
@@ -115,6 +118,7 @@ void anpr_tracker_reconfigure(anpr_tracker *t, const anpr_tracker_cfg *cfg)
 	c.min_frames = cfg->min_frames;
 	c.min_confidence = cfg->min_confidence;
 	c.repeat_window_ms = cfg->repeat_window_ms;
+	c.enough_reads = cfg->enough_reads;
 	if (cfg_valid(&c))
 		t->cfg = c;
 }
@@ -165,11 +169,31 @@ static float match_cost(const track *k, const anpr_plate_read *r, int64_t mono)
 	return d <= gate ? d : -1.0f;
 }
 
+/* Follows the plate's position and velocity. */
+static void move_to(track *k, int64_t mono, const anpr_plate_read *r)
+{
+	float cx, cy, w, h;
+
+	quad_box(r->quad, &cx, &cy, &w, &h);
+	float dt = (float)(mono - k->last_mono);
+	if (dt > 0) {
+		float vx = (cx - k->cx) / dt, vy = (cy - k->cy) / dt;
+		k->vx = k->have_v ? 0.5f * k->vx + 0.5f * vx : vx;
+		k->vy = k->have_v ? 0.5f * k->vy + 0.5f * vy : vy;
+		k->have_v = true;
+	}
+	k->cx = cx;
+	k->cy = cy;
+	k->w = w;
+	k->h = h;
+	k->last_mono = mono;
+}
+
 static void add_obs(anpr_tracker *t, track *k, void *frame, int64_t utc, int64_t mono,
 		    const anpr_plate_read *r)
 {
 	obs *o = NULL;
-	float cx, cy, w, h, score;
+	float score;
 
 	if (k->n_obs < ANPR_TRACKER_MAX_OBS) {
 		o = &k->obs[k->n_obs++];
@@ -196,29 +220,23 @@ static void add_obs(anpr_tracker *t, track *k, void *frame, int64_t utc, int64_t
 	}
 	k->frames++;
 
-	quad_box(r->quad, &cx, &cy, &w, &h);
-	if (k->frames > 1) {
-		float dt = (float)(mono - k->last_mono);
-		if (dt > 0) {
-			float vx = (cx - k->cx) / dt, vy = (cy - k->cy) / dt;
-			k->vx = k->have_v ? 0.5f * k->vx + 0.5f * vx : vx;
-			k->vy = k->have_v ? 0.5f * k->vy + 0.5f * vy : vy;
-			k->have_v = true;
-		}
-	} else {
+	if (k->frames == 1) {
+		quad_box(r->quad, &k->cx, &k->cy, &k->w, &k->h);
 		k->first_utc = utc;
 		k->first_mono = mono;
+		k->last_mono = mono;
+	} else {
+		move_to(k, mono, r);
 	}
-	k->cx = cx;
-	k->cy = cy;
-	k->w = w;
-	k->h = h;
 	k->last_utc = utc;
-	k->last_mono = mono;
 	if (r->confidence >= k->lead_conf || !k->lead[0]) {
+		if (strcmp(k->lead, r->text))
+			k->confident = 0;
 		memcpy(k->lead, r->text, sizeof(k->lead));
 		k->lead_conf = r->confidence;
 	}
+	if (r->confidence >= 0.5f && !strcmp(r->text, k->lead))
+		k->confident++;
 
 	/* The best frame reads the plate most confidently, larger characters breaking ties. */
 	score = r->confidence + 0.001f * fminf(r->char_height, 100.0f);
@@ -284,7 +302,8 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 			float pc = o->c[j].confidence;
 			if (l == 0 || l >= ANPR_VRM_BUF)
 				continue;
-			len_votes[l] += pc;
+			if (j == 0)
+				len_votes[l] += fmaxf(pc, 0.01f);
 			vote_string *v = find_string(t, &n_strings, o->c[j].text);
 			if (v) {
 				v->sum += pc;
@@ -296,17 +315,20 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 		if (len_votes[l] > len_votes[len])
 			len = l;
 
-	/* Character by character over the candidates of the winning length. */
+	/*
+	 * Character by character over each frame's best reading of the winning
+	 * length, weighted by its confidence. (The alternatives are not mixed
+	 * in: they are whole hypotheses, and their characters cast together
+	 * would outvote a mark read consistently but modestly.)
+	 */
 	for (int i = 0; i < k->n_obs; i++) {
-		const obs *o = &k->obs[i];
-		for (int j = 0; j < o->n; j++) {
-			if ((int)strlen(o->c[j].text) != len)
-				continue;
-			for (int c = 0; c < len; c++) {
-				int s = symbol_index(o->c[j].text[c]);
-				if (s >= 0)
-					votes[c][s] += o->c[j].confidence;
-			}
+		const anpr_read_candidate *top = &k->obs[i].c[0];
+		if (k->obs[i].n < 1 || (int)strlen(top->text) != len)
+			continue;
+		for (int c = 0; c < len; c++) {
+			int s = symbol_index(top->text[c]);
+			if (s >= 0)
+				votes[c][s] += fmaxf(top->confidence, 0.01f);
 		}
 	}
 	for (int c = 0; c < len; c++) {
@@ -446,6 +468,9 @@ static void finish(anpr_tracker *t, track *k, int64_t now_mono, anpr_passage *ou
 	memset(p, 0, sizeof(*p));
 	vote(t, k, p);
 	if (p->confidence < t->cfg.min_confidence || !p->text[0]) {
+		ANPR_LOGD("passage dropped: %s at confidence %.3f over %d frames (%s %.3f)", p->text,
+			  (double)p->confidence, k->frames, p->n_alts > 1 ? p->alts[1].text : "-",
+			  p->n_alts > 1 ? (double)p->alts[1].confidence : 0.0);
 		t->st.low_confidence++;
 		goto out;
 	}
@@ -524,7 +549,7 @@ void anpr_tracker_feed(anpr_tracker *t, void *frame, int64_t utc_ms, int64_t mon
 		float best = -1.0f;
 		int bi = -1, bk = -1;
 		for (size_t i = 0; i < n_reads; i++) {
-			if (used[i] || !reads[i].text[0])
+			if (used[i])
 				continue;
 			for (int k = 0; k < ANPR_TRACKER_MAX_TRACKS; k++) {
 				if (!t->tracks[k].live || taken[k])
@@ -540,7 +565,13 @@ void anpr_tracker_feed(anpr_tracker *t, void *frame, int64_t utc_ms, int64_t mon
 		if (bi < 0)
 			break;
 		used[bi] = taken[bk] = true;
-		add_obs(t, &t->tracks[bk], frame, utc_ms, mono_ms, &reads[bi]);
+		if (reads[bi].text[0]) {
+			add_obs(t, &t->tracks[bk], frame, utc_ms, mono_ms, &reads[bi]);
+		} else {
+			/* Seen, not read: the track goes on; the sighting counts for its times. */
+			move_to(&t->tracks[bk], mono_ms, &reads[bi]);
+			t->tracks[bk].last_utc = utc_ms;
+		}
 	}
 	for (size_t i = 0; i < n_reads; i++) {
 		if (used[i] || !reads[i].text[0])
@@ -550,6 +581,27 @@ void anpr_tracker_feed(anpr_tracker *t, void *frame, int64_t utc_ms, int64_t mon
 		add_obs(t, k, frame, utc_ms, mono_ms, &reads[i]);
 	}
 	*n_out = n;
+}
+
+size_t anpr_tracker_read_enough(const anpr_tracker *t, int64_t lookahead_ms, anpr_rect *out, size_t max)
+{
+	size_t n = 0;
+
+	if (t->cfg.enough_reads <= 0)
+		return 0;
+	for (int i = 0; i < ANPR_TRACKER_MAX_TRACKS && n < max; i++) {
+		const track *k = &t->tracks[i];
+		if (!k->live || k->confident < t->cfg.enough_reads)
+			continue;
+		/* The plate's path: from where it was last seen to where it will be, with half a plate to spare. */
+		float ex = k->have_v ? k->vx * (float)lookahead_ms : 0.0f;
+		float ey = k->have_v ? k->vy * (float)lookahead_ms : 0.0f;
+		float x0 = fminf(k->cx, k->cx + ex) - k->w, x1 = fmaxf(k->cx, k->cx + ex) + k->w;
+		float y0 = fminf(k->cy, k->cy + ey) - k->h * 1.5f,
+		      y1 = fmaxf(k->cy, k->cy + ey) + k->h * 1.5f;
+		out[n++] = (anpr_rect){ (int)x0, (int)y0, (int)(x1 - x0), (int)(y1 - y0) };
+	}
+	return n;
 }
 
 void anpr_tracker_flush(anpr_tracker *t, anpr_passage *out, size_t *n_out)

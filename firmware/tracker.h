@@ -45,6 +45,7 @@ typedef struct anpr_tracker_cfg {
 	float min_confidence;     /* passages voted below this are dropped (counted) */
 	int64_t repeat_window_ms; /* the same VRM again within this is not a new passage */
 	anpr_country country;     /* grammar for the voted text */
+	int enough_reads; /* agreeing confident reads after which a plate need not be read again (0: never) */
 	/* Returns a keepsake of frame for a plate at quad, or NULL (the frame is then not adopted). */
 	void *(*keep)(void *user, void *frame, const anpr_point quad[4]);
 	void (*drop)(void *user, void *keepsake);
@@ -96,6 +97,17 @@ void anpr_tracker_reconfigure(anpr_tracker *t, const anpr_tracker_cfg *cfg);
  */
 void anpr_tracker_feed(anpr_tracker *t, void *frame, int64_t utc_ms, int64_t mono_ms,
 		       const anpr_plate_read *reads, size_t n_reads, anpr_passage *out, size_t *n_out);
+
+/*
+ * Reads fed with empty text (plates found but deliberately not read) keep
+ * their track going by position alone: they never start a track or vote.
+ *
+ * Writes where the plates already read well enough (enough_reads agreeing
+ * reads of confidence 0.5 or more) will be over the next lookahead_ms, each
+ * a box around the plate's path, so that readers can skip reading them
+ * again. Returns the count (at most max).
+ */
+size_t anpr_tracker_read_enough(const anpr_tracker *t, int64_t lookahead_ms, anpr_rect *out, size_t max);
 
 /* Ends every track (end of stream, shutdown): as feed. */
 void anpr_tracker_flush(anpr_tracker *t, anpr_passage *out, size_t *n_out);

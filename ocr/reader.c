@@ -290,9 +290,16 @@ anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_re
 	err = anpr_detect(r->det, grey, r->regions, MAX_REGIONS, &nreg);
 	if (err)
 		return err;
-	for (size_t i = 0; i < nreg && *n < max; i++)
+	for (size_t i = 0; i < nreg && *n < max; i++) {
+		if (r->cfg.want_read && !r->cfg.want_read(r->cfg.want_read_user, r->regions[i].plate)) {
+			anpr_plate_read *o = &out[(*n)++];
+			memset(o, 0, sizeof(*o));
+			memcpy(o->quad, r->regions[i].plate, sizeof(o->quad));
+			continue;
+		}
 		if (read_region(r, grey, &r->regions[i], &out[*n]))
 			(*n)++;
+	}
 	qsort(out, *n, sizeof(*out), by_confidence);
 	return ANPR_ERR_OK;
 }

@@ -3,6 +3,7 @@
 #ifndef ANPR_READER_H
 #define ANPR_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -29,6 +30,15 @@ typedef struct anpr_reader_cfg {
 	int max_plate_width;   /* px; 0: 600 */
 	int max_ocr_regions;   /* most plate candidates read per frame; 0: 6 */
 	float min_confidence;  /* reads whose raw score is below this are not reported; 0: 0.001 */
+	/*
+	 * Optional: asked for each plate found, before it is read. Returning
+	 * false reports the plate unread (empty text, no candidates, confidence
+	 * 0; its quad set) and saves the OCR: the pipeline uses this for plates
+	 * it has already read well in earlier frames. Called on the reading
+	 * thread with want_read_user.
+	 */
+	bool (*want_read)(void *user, const anpr_point quad[4]);
+	void *want_read_user;
 } anpr_reader_cfg;
 
 typedef struct anpr_read_candidate {

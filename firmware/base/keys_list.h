@@ -49,6 +49,8 @@ ANPR_KEY(TRACKER_MAX_MS, "tracker", "max_ms", INT, "20000", 1000, 600000, NULL, 
 	 "Longest passage; a plate still in view after this is read again only after repeat_window_s")
 ANPR_KEY(TRACKER_MIN_FRAMES, "tracker", "min_frames", INT, "2", 1, 50, NULL, true,
 	 "Frames a plate must be read in before it counts as a passage")
+ANPR_KEY(TRACKER_ENOUGH_READS, "tracker", "enough_reads", INT, "6", 0, 1000, NULL, true,
+	 "Agreeing confident reads after which a plate is followed but not read again (0: read every frame)")
 ANPR_KEY(TRACKER_REPEAT_WINDOW_S, "tracker", "repeat_window_s", INT, "120", 0, 86400, NULL, true,
 	 "The same registration in the same lane within this many seconds is not a new read")
 
