@@ -49,10 +49,12 @@ check "reads verify and score (check_reads exit $cstatus)" '[ $cstatus -eq 0 ]'
 check "one read per vehicle ($vehicles)" '[ "$(wc -l <"$tmp/vrms.txt")" -eq "$vehicles" ]'
 check "report counts every frame" 'grep -q "\"frames_dropped\":0" "$tmp/report.json" && grep -q "\"reads_failed\":0" "$tmp/report.json"'
 check "no plate text in the log at info level" '! grep -qf "$tmp/vrms.txt" "$tmp/run.log"'
-if [ -n "${REFERENCE_ANPRD:-}" ] && [ -x "$REFERENCE_ANPRD" ]; then
+if [ -n "${REFERENCE_ANPRD:-}" ]; then
+	check "reference build present ($REFERENCE_ANPRD)" '[ -x "$REFERENCE_ANPRD" ]'
 	"$REFERENCE_ANPRD" "${common[@]}" --set "store.dir=$tmp/ref" --source "file:$tmp/clip.avi" 2>/dev/null
 	$py "$check_reads" "$tmp/ref" "$key" --vrms-out "$tmp/ref_vrms.txt" >/dev/null
 	check "same VRMs as the reference build" 'cmp -s "$tmp/vrms.txt" "$tmp/ref_vrms.txt"'
+	echo "VRMs here and in the reference build: $(wc -l <"$tmp/vrms.txt") and $(wc -l <"$tmp/ref_vrms.txt")"
 fi
 
 # ---- a restart continues the sequence and the hash chain ----
