@@ -53,6 +53,7 @@ typedef struct anpr_source_cfg {
 	bool realtime; /* replay: pace frames at their recorded times, dropping none; false: flat out */
 	int64_t start_utc_ms; /* replay: UTC time of the first frame; 0: the wall clock at open */
 	bool grey;            /* deliver single-channel frames (IR sensors, or to save conversion) */
+	int loops; /* FILE: play the clip this many times, times running on (soak tests); 0 or 1: once */
 } anpr_source_cfg;
 
 /* Where a frame came from and when. */

@@ -54,6 +54,8 @@ struct anpr_replay {
 	anpr_frame_info next_info; /* of the pending frame */
 	bool have_pts;
 	int64_t first_pts, last_pts;
+	int loops_left;    /* plays still to start after this one */
+	int64_t loop_base; /* pts of the current play's first frame */
 
 	/* DIR */
 	int dirfd;
@@ -164,6 +166,22 @@ static anpr_err file_decode(anpr_replay *r, anpr_image *target)
 		return ANPR_ERR_CLOSED;
 	r->seq++;
 	err = anpr_video_read(r->video, target, &raw_pts);
+	if (err == ANPR_ERR_CLOSED && r->loops_left > 0 && r->have_pts) {
+		/* Once more from the start, the times running on from the end. */
+		anpr_video_info vi;
+		anpr_video_close(r->video);
+		r->video = NULL;
+		err = anpr_video_open(r->path, &r->video, &vi);
+		if (err) {
+			ANPR_LOGE("%s: cannot reopen for the next play: %s", r->path, anpr_strerror(err));
+			r->ended = true;
+			return ANPR_ERR_CLOSED;
+		}
+		r->loops_left--;
+		r->loop_base += r->last_pts + llround(1000.0 / r->fps);
+		r->have_pts = false;
+		err = anpr_video_read(r->video, target, &raw_pts);
+	}
 	if (err == ANPR_ERR_CLOSED) {
 		r->ended = true;
 		ANPR_LOGI("%s: end of clip after %llu frames", r->path, (unsigned long long)r->seq - 1);
@@ -178,7 +196,7 @@ static anpr_err file_decode(anpr_replay *r, anpr_image *target)
 	}
 	if (!size_ok(r, target))
 		return ANPR_ERR_DECODE;
-	fill_info(r, r->seq - 1, file_pts(r, raw_pts), &r->next_info);
+	fill_info(r, r->seq - 1, r->loop_base + file_pts(r, raw_pts), &r->next_info);
 	return ANPR_ERR_OK;
 }
 
@@ -508,6 +526,7 @@ anpr_err anpr_replay_open(const anpr_source_cfg *cfg, anpr_replay **out, anpr_so
 	r->want_height = cfg->height;
 	r->realtime = cfg->realtime;
 	r->grey = cfg->grey;
+	r->loops_left = cfg->loops > 1 ? cfg->loops - 1 : 0;
 	err = cfg->kind == ANPR_SOURCE_DIR ? dir_open(r, cfg, geom) : file_open(r, cfg, geom);
 	if (err)
 		goto out;

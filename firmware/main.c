@@ -44,6 +44,7 @@ static void usage(FILE *out)
 	      "                      AVI, MKV) or dir:PATH (a folder of JPEG/PNG images)\n"
 	      "  --start-time UTC    replay: capture time of the first frame\n"
 	      "                      (YYYY-MM-DDTHH:MM:SS.mmmZ; default: now)\n"
+	      "  --loop N            replay a video file N times, times running on (soak tests)\n"
 	      "  --report PATH       write a JSON summary of the run (frames, reads, drops)\n"
 	      "                      on exit\n"
 	      "  --gen-key           create the device signing key at signing.key_file\n"
@@ -82,14 +83,47 @@ enum {
 	OPT_SOURCE,
 	OPT_START,
 	OPT_REPORT,
-	OPT_GEN_KEY
+	OPT_GEN_KEY,
+	OPT_LOOP
 };
+
+/* Latencies of stored reads, for the report (written by the emitter thread). */
+#define MAX_LATENCIES 100000
+static pthread_mutex_t latency_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t latencies[MAX_LATENCIES];
+static size_t n_latencies;
+
+static void on_read(void *user, const anpr_read_event *ev)
+{
+	(void)user;
+	pthread_mutex_lock(&latency_mu);
+	if (n_latencies < MAX_LATENCIES)
+		latencies[n_latencies++] = ev->latency_ms;
+	pthread_mutex_unlock(&latency_mu);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile of the latencies (nearest rank); -1 when there are none. */
+static int64_t latency_quantile(double q)
+{
+	if (n_latencies == 0)
+		return -1;
+	qsort(latencies, n_latencies, sizeof(latencies[0]), cmp_i64);
+	size_t i = (size_t)(q * (double)n_latencies + 0.999999);
+	return latencies[i == 0 ? 0 : i > n_latencies ? n_latencies - 1 : i - 1];
+}
 
 /* Everything the run needs beyond the configuration. */
 typedef struct run_opts {
 	const char *source;
 	const char *start_time;
 	const char *report;
+	int loops;
 } run_opts;
 
 static void apply_log_level(const anpr_config *cfg)
@@ -136,14 +170,16 @@ static void write_report(const char *path, const anpr_pipeline_stats *st, double
 		",\"frames_bad\":%" PRIu64 ",\"camera_restarts\":%" PRIu64 ",\"plates_seen\":%" PRIu64
 		",\"plates_not_reread\":%" PRIu64 ",\"reads_stored\":%" PRIu64 ",\"reads_failed\":%" PRIu64
 		",\"short_tracks\":%" PRIu64 ",\"low_confidence\":%" PRIu64 ",\"repeats\":%" PRIu64
-		",\"queue_high_water\":%" PRIu64 ",\"searched_pct\":%.1f,\"seconds\":%.3f,\"fps\":%.2f,"
+		",\"queue_high_water\":%" PRIu64 ",\"searched_pct\":%.1f,\"latency_p50_ms\":%" PRId64
+		",\"latency_p95_ms\":%" PRId64 ",\"latency_max_ms\":%" PRId64
+		",\"seconds\":%.3f,\"fps\":%.2f,"
 		"\"peak_rss_mib\":%.1f,\"source_end\":\"%s\"}\n",
 		st->frames_captured, st->frames_read, st->frames_dropped, st->frames_bad, st->camera_restarts,
 		st->plates_seen, st->plates_not_reread, st->reads_stored, st->reads_failed,
 		st->tracker.short_tracks, st->tracker.low_confidence, st->tracker.repeats,
-		st->queue_high_water, st->searched_pct, seconds,
-		seconds > 0 ? (double)st->frames_read / seconds : 0.0, (double)ru.ru_maxrss / 1024.0,
-		anpr_strerror(st->source_error));
+		st->queue_high_water, st->searched_pct, latency_quantile(0.5), latency_quantile(0.95),
+		latency_quantile(1.0), seconds, seconds > 0 ? (double)st->frames_read / seconds : 0.0,
+		(double)ru.ru_maxrss / 1024.0, anpr_strerror(st->source_error));
 	if (fclose(f) != 0)
 		ANPR_LOGE("cannot write the report %s", path);
 }
@@ -225,6 +261,7 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	pc.source.exposure_max_us = (int)anpr_config_int(cfg, ANPR_KEY_CAMERA_EXPOSURE_MAX_US);
 	pc.source.gain_max = anpr_config_real(cfg, ANPR_KEY_CAMERA_GAIN_MAX);
 	pc.source.realtime = anpr_config_enum(cfg, ANPR_KEY_PIPELINE_REPLAY_PACE) == 0;
+	pc.source.loops = o->loops;
 
 	err = anpr_signer_open(anpr_config_str(cfg, ANPR_KEY_SIGNING_KEY_FILE), &signer, diag, sizeof(diag));
 	if (err) {
@@ -259,6 +296,7 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	pc.firmware = ANPR_VERSION;
 	pc.signer = signer;
 	pc.store = store;
+	pc.on_read = on_read;
 
 	/* Signals are taken synchronously by this thread; the pipeline's threads inherit the mask. */
 	sigemptyset(&sigs);
@@ -347,6 +385,7 @@ int main(int argc, char **argv)
 		{ "start-time", required_argument, NULL, OPT_START },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "gen-key", no_argument, NULL, OPT_GEN_KEY },
+		{ "loop", required_argument, NULL, OPT_LOOP },
 		{ NULL, 0, NULL, 0 },
 	};
 	anpr_settings_src src = { 0 };
@@ -410,6 +449,16 @@ int main(int argc, char **argv)
 		case OPT_GEN_KEY:
 			gen = 1;
 			break;
+		case OPT_LOOP: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000) {
+				fprintf(stderr, "anprd: --loop wants a count from 1 to 1000000\n");
+				return ANPR_EXIT_USAGE;
+			}
+			ro.loops = (int)v;
+			break;
+		}
 		default:
 			usage(stderr);
 			return ANPR_EXIT_USAGE;

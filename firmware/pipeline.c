@@ -366,7 +366,7 @@ static anpr_err read_regions(anpr_reader *reader, worker_arg *wa, slot *s, anpr_
 {
 	s->n_reads = 0;
 	for (size_t r = 0; r < s->n_rois; r++) {
-		anpr_image view;
+		anpr_image view = { 0 };
 		size_t n = 0;
 		anpr_err err = anpr_image_view(&s->img, s->rois[r], &view);
 		if (err)

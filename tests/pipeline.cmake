@@ -17,13 +17,11 @@ if(TARGET anpr-synth)
   set(ANPR_CLIP_SYNTH $<TARGET_FILE:anpr-synth>)
 endif()
 find_program(ANPR_SYSTEM_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(NOT ANPR_SANITIZE)
-  add_test(NAME anprd_clip
-           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_anprd_clip.sh "$<TARGET_FILE:anprd>"
-                   ${ANPR_CLIP_SYNTH} ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_reads.py ${ANPR_EMULATOR})
-  set_tests_properties(anprd_clip PROPERTIES LABELS integration TIMEOUT 1500)
-  if(CMAKE_CROSSCOMPILING)
-    # The aarch64 build must read the same VRMs as the host build.
-    set_tests_properties(anprd_clip PROPERTIES ENVIRONMENT REFERENCE_ANPRD=${CMAKE_SOURCE_DIR}/build/host/bin/anprd)
-  endif()
+add_test(NAME anprd_clip
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_anprd_clip.sh "$<TARGET_FILE:anprd>"
+                 ${ANPR_CLIP_SYNTH} ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_reads.py ${ANPR_EMULATOR})
+set_tests_properties(anprd_clip PROPERTIES LABELS integration TIMEOUT 1500)
+if(CMAKE_CROSSCOMPILING)
+  # The aarch64 build must read the same VRMs as the host build.
+  set_tests_properties(anprd_clip PROPERTIES ENVIRONMENT REFERENCE_ANPRD=${CMAKE_SOURCE_DIR}/build/host/bin/anprd)
 endif()

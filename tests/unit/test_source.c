@@ -304,6 +304,29 @@ static void test_file_fast(void)
 	anpr_image_free(&img);
 }
 
+static void test_file_loops(void)
+{
+	anpr_source_cfg cfg = replay_cfg(ANPR_SOURCE_FILE, clip);
+	anpr_source *s = NULL;
+	anpr_image img = { 0 };
+	anpr_frame_info info;
+
+	/* Three plays: the frames repeat, the times and sequence numbers run on. */
+	cfg.loops = 3;
+	CHECK_INT(anpr_source_open(&cfg, &s), ANPR_ERR_OK);
+	if (!s)
+		return;
+	for (int i = 0; i < 3 * FRAMES; i++) {
+		CHECK_INT(anpr_source_next(s, &img, &info, -1), ANPR_ERR_OK);
+		CHECK_INT(info.seq, i);
+		CHECK_INT(info.pts_ms, 40 * i);
+		CHECK_INT(frame_index(&img), i % FRAMES);
+	}
+	CHECK_INT(anpr_source_next(s, &img, &info, -1), ANPR_ERR_CLOSED);
+	anpr_source_close(s);
+	anpr_image_free(&img);
+}
+
 static void test_file_grey(void)
 {
 	anpr_source_cfg cfg = replay_cfg(ANPR_SOURCE_FILE, clip);
@@ -645,6 +668,7 @@ int main(void)
 	test_parse_spec();
 	test_bad_cfg();
 	test_file_fast();
+	test_file_loops();
 	test_file_grey();
 	test_file_realtime();
 	test_file_timeout();
