@@ -141,12 +141,20 @@ static void quad_box(const anpr_point q[4], float *cx, float *cy, float *w, floa
 	*h = (float)(r.height > 1 ? r.height : 1);
 }
 
-static bool at_edge(const anpr_tracker *t, const track *k)
+/*
+ * True when the plate is leaving the picture: last seen near an edge, or
+ * where it would be by now (moving as it was) reaching past one.
+ */
+static bool at_edge(const anpr_tracker *t, const track *k, int64_t mono)
 {
 	float mx = EDGE_FRACTION * (float)t->cfg.frame_w, my = EDGE_FRACTION * (float)t->cfg.frame_h;
+	float dt = (float)(mono - k->last_mono);
+	float px = k->cx + (k->have_v ? k->vx * dt : 0.0f), py = k->cy + (k->have_v ? k->vy * dt : 0.0f);
 
 	return k->cx - k->w / 2 < mx || k->cx + k->w / 2 > (float)t->cfg.frame_w - mx ||
-	       k->cy - k->h / 2 < my || k->cy + k->h / 2 > (float)t->cfg.frame_h - my;
+	       k->cy - k->h / 2 < my || k->cy + k->h / 2 > (float)t->cfg.frame_h - my || px - k->w / 2 < 0 ||
+	       px + k->w / 2 > (float)t->cfg.frame_w || py - k->h / 2 < 0 ||
+	       py + k->h / 2 > (float)t->cfg.frame_h;
 }
 
 /* How well read r continues track k at time mono; lower is better, < 0 never. */
@@ -506,7 +514,7 @@ static void end_stale(anpr_tracker *t, int64_t mono, anpr_passage *out, size_t *
 		track *k = &t->tracks[i];
 		if (!k->live)
 			continue;
-		int64_t gap = at_edge(t, k) ? t->cfg.edge_gap_ms : t->cfg.gap_ms;
+		int64_t gap = at_edge(t, k, mono) ? t->cfg.edge_gap_ms : t->cfg.gap_ms;
 		if (mono - k->last_mono > gap || mono - k->first_mono > t->cfg.max_ms)
 			finish(t, k, mono, out, n);
 	}
