@@ -25,3 +25,6 @@ if(CMAKE_CROSSCOMPILING)
   # The aarch64 build must read the same VRMs as the host build.
   set_tests_properties(anprd_clip PROPERTIES ENVIRONMENT REFERENCE_ANPRD=${CMAKE_SOURCE_DIR}/build/host/bin/anprd)
 endif()
+
+# What anprd parses at start: the newest read file (chain recovery), --source, --start-time.
+anpr_fuzz_target(fuzz_store SOURCES fuzz/fuzz_store.c LIBS anpr_pipeline CORPUS store)

@@ -54,7 +54,8 @@ ANPR_KEY(TRACKER_ENOUGH_READS, "tracker", "enough_reads", INT, "6", 0, 1000, NUL
 ANPR_KEY(TRACKER_REPEAT_WINDOW_S, "tracker", "repeat_window_s", INT, "120", 0, 86400, NULL, true,
 	 "The same registration in the same lane within this many seconds is not a new read")
 
-ANPR_KEY(OCR_COUNTRY, "ocr", "country", ENUM, "uk", 0, 0, "uk|eu|us|auto", true, "Plate grammar tried first")
+ANPR_KEY(OCR_COUNTRY, "ocr", "country", ENUM, "auto", 0, 0, "uk|eu|us|auto", false,
+	 "Plate formats read: auto (UK formats first, foreign ones as a fallback), or only uk, eu or us")
 ANPR_KEY(OCR_MODEL, "ocr", "model", ENUM, "plate+eng", 0, 0, "plate+eng|plate|eng", false,
 	 "Tesseract model: ours trained on plates, the stock English one, or both merged (best, slower)")
 ANPR_KEY(OCR_MIN_CONFIDENCE, "ocr", "min_confidence", REAL, "0.5", 0, 1, NULL, true,

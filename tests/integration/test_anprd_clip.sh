@@ -81,6 +81,53 @@ if [ -d "$tmp/term" ] && [ -n "$(ls "$tmp/term")" ]; then
 	check "SIGTERM: stored reads verify" '[ $? -eq 0 ]'
 fi
 
+# ---- SIGHUP reloads the reloadable keys; systemd hears READY=1 ----
+site=$tmp/site.ini
+printf '[device]\nid = test-unit\nlane = 1\n' >"$site"
+$py -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1.0)
+end = time.time() + float(sys.argv[2])
+with open(sys.argv[3], "w") as out:
+    while time.time() < end:
+        try:
+            out.write(s.recv(4096).decode() + "\n")
+            out.flush()
+        except socket.timeout:
+            pass
+' "$tmp/notify.sock" 60 "$tmp/notify.txt" &
+listener=$!
+sleep 1
+NOTIFY_SOCKET=$tmp/notify.sock "${run[@]}" --config "$site" --set "signing.key_file=$key" \
+	--set pipeline.replay_pace=realtime --set "store.dir=$tmp/hup" --start-time $start \
+	--source "file:$tmp/clip.avi" 2>"$tmp/hup.log" &
+pid=$!
+sleep 3
+printf '[device]\nid = test-unit\nlane = 2\n' >"$site"
+kill -HUP $pid
+sleep 1
+printf '[device]\nid = test-unit\nlane = 2\nbogus = 1\n' >"$site"
+kill -HUP $pid
+wait $pid
+status=$?
+kill $listener 2>/dev/null
+wait $listener 2>/dev/null
+check "SIGHUP run: exit 0 (got $status)" '[ $status -eq 0 ]'
+check "SIGHUP: reloaded" 'grep -q "configuration reloaded" "$tmp/hup.log"'
+check "SIGHUP: a bad file is refused and the run goes on" 'grep -q "reload refused" "$tmp/hup.log"'
+$py -c '
+import json, base64, os, sys
+lanes = set()
+for n in sorted(os.listdir(sys.argv[1])):
+    p = json.load(open(os.path.join(sys.argv[1], n)))["jws"].split(".")[1]
+    lanes.add(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["lane"])
+sys.exit(0 if 2 in lanes else 1)
+' "$tmp/hup"
+check "SIGHUP: reads after the reload carry the new lane" '[ $? -eq 0 ]'
+check "systemd: READY=1 and STATUS sent" 'grep -q "READY=1" "$tmp/notify.txt" && grep -q "STATUS=" "$tmp/notify.txt"'
+
 # ---- bad input: clear errors and documented exit statuses ----
 "${run[@]}" "${common[@]}" --set "store.dir=$tmp/x" --source "file:$tmp/missing.avi" 2>"$tmp/err"
 check "missing video: exit 69" '[ $? -eq 69 ]'
