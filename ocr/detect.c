@@ -533,8 +533,9 @@ static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, 
 		size_t nc;
 		anpr_err err;
 		/* Dark glyphs: below the local mean by the offset; light glyphs: above it. */
-		err = anpr_cv_adaptive_threshold(src, &d->bin, THRESH_BLOCK, light ? -d->offset : d->offset,
-						 false, !light);
+		err =
+		    anpr_cv_adaptive_threshold(src, &d->bin, THRESH_BLOCK,
+					       light ? -(double)d->offset : (double)d->offset, false, !light);
 		if (err)
 			return err;
 		err = anpr_cv_components(&d->bin, d->comps, MAX_COMPONENTS, &nc);

@@ -110,7 +110,7 @@ static float line_certainty(const anpr_ocr_line *line)
 	if (line->n == 0)
 		return 0;
 	for (int i = 0; i < line->n; i++)
-		s += log(line->pos[i].n ? fmax(line->pos[i].alt[0].p, 1e-4) : 1e-4);
+		s += log(line->pos[i].n ? fmax((double)line->pos[i].alt[0].p, 1e-4) : 1e-4);
 	return (float)exp(s / line->n);
 }
 

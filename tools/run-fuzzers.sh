@@ -5,7 +5,7 @@
 # Usage: tools/run-fuzzers.sh BIN_DIR SECONDS
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$1 secs=${2:-60}
+bin=$(cd "$1" && pwd) secs=${2:-60}
 for f in "$bin"/fuzz_*; do
 	name=$(basename "$f")
 	corpus=$root/tests/fuzz/corpus/${name#fuzz_}

@@ -41,8 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	int64_t ms;
 	if (anpr_clock_parse_utc(text, &ms) == ANPR_ERR_OK) {
+		/* Formatting gives back the same time (milliseconds are optional on input, always written). */
 		char back[ANPR_UTC_STRLEN];
-		if (anpr_clock_format_utc(ms, back, sizeof(back)) != ANPR_ERR_OK || strcmp(back, text) != 0)
+		int64_t again;
+		if (anpr_clock_format_utc(ms, back, sizeof(back)) != ANPR_ERR_OK ||
+		    anpr_clock_parse_utc(back, &again) != ANPR_ERR_OK || again != ms ||
+		    (strlen(text) == ANPR_UTC_STRLEN - 1 && strcmp(back, text) != 0))
 			abort();
 	}
 

@@ -219,7 +219,7 @@ static void test_bad_cfg(void)
 	cfg.height = 240;
 	CHECK_INT(anpr_source_open(&cfg, &s), ANPR_ERR_INVAL);
 	cfg = replay_cfg(ANPR_SOURCE_FILE, clip);
-	cfg.fps = NAN;
+	cfg.fps = (double)NAN;
 	CHECK_INT(anpr_source_open(&cfg, &s), ANPR_ERR_INVAL);
 	cfg.fps = -1;
 	CHECK_INT(anpr_source_open(&cfg, &s), ANPR_ERR_INVAL);

@@ -430,7 +430,8 @@ static void test_determinism(anpr_synth *s)
 
 static double cross(anpr_point o, anpr_point a, anpr_point b)
 {
-	const double ax = a.x, ay = a.y, bx = b.x, by = b.y, ox = o.x, oy = o.y;
+	const double ax = (double)a.x, ay = (double)a.y, bx = (double)b.x, by = (double)b.y, ox = (double)o.x,
+		     oy = (double)o.y;
 
 	return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
 }
@@ -441,8 +442,8 @@ static void sample(const anpr_image *f, const anpr_point q[4], double u, double 
 	double qx[4], qy[4];
 
 	for (int k = 0; k < 4; k++) {
-		qx[k] = q[k].x;
-		qy[k] = q[k].y;
+		qx[k] = (double)q[k].x;
+		qy[k] = (double)q[k].y;
 	}
 	const double x = (1 - v) * ((1 - u) * qx[0] + u * qx[1]) + v * ((1 - u) * qx[3] + u * qx[2]);
 	const double y = (1 - v) * ((1 - u) * qy[0] + u * qy[1]) + v * ((1 - u) * qy[3] + u * qy[2]);
@@ -532,7 +533,7 @@ static void test_scenes(anpr_synth *s)
 	CHECK_INT(anpr_synth_scene_draw(s, &rng, ANPR_SYNTH_MIX_CLEAN, 10, 480, &sc), ANPR_ERR_INVAL);
 	CHECK_INT(anpr_synth_scene_draw(s, &rng, ANPR_SYNTH_MIXES, 640, 480, &sc), ANPR_ERR_INVAL);
 	CHECK_INT(anpr_synth_scene_draw(s, &rng, ANPR_SYNTH_MIX_CLEAN, 640, 480, &sc), ANPR_ERR_OK);
-	sc.width_px = NAN;
+	sc.width_px = (double)NAN;
 	CHECK_INT(anpr_synth_render_scene(s, &sc, &f, &t), ANPR_ERR_INVAL);
 	anpr_synth_mix mix;
 	CHECK_INT(anpr_synth_mix_parse("hard", &mix), ANPR_ERR_OK);

@@ -257,10 +257,10 @@ void anpr_synth_convex_(anpr_image *img, const anpr_point *pts, int n, const uin
 	for (int i = 0; i < n; i++) {
 		const anpr_point p = pts[i], q = pts[(i + 1) % n];
 		area += (double)p.x * (double)q.y - (double)q.x * (double)p.y;
-		minx = synth_min(minx, p.x);
-		maxx = synth_max(maxx, p.x);
-		miny = synth_min(miny, p.y);
-		maxy = synth_max(maxy, p.y);
+		minx = synth_min(minx, (double)p.x);
+		maxx = synth_max(maxx, (double)p.x);
+		miny = synth_min(miny, (double)p.y);
+		maxy = synth_max(maxy, (double)p.y);
 	}
 	if (!(fabs(area) > 1e-9))
 		return;

@@ -493,10 +493,14 @@ static void place(anpr_rng *rng, anpr_synth_scene *o)
 	for (int pass = 0; pass < 2; pass++) {
 		make_geom(o, 0, 0, o->width_px, &g);
 		plate_quad(&g, q);
-		minx = synth_min(synth_min(q[0].x, q[1].x), synth_min(q[2].x, q[3].x));
-		maxx = synth_max(synth_max(q[0].x, q[1].x), synth_max(q[2].x, q[3].x));
-		miny = synth_min(synth_min(q[0].y, q[1].y), synth_min(q[2].y, q[3].y));
-		maxy = synth_max(synth_max(q[0].y, q[1].y), synth_max(q[2].y, q[3].y));
+		minx = synth_min(synth_min((double)q[0].x, (double)q[1].x),
+				 synth_min((double)q[2].x, (double)q[3].x));
+		maxx = synth_max(synth_max((double)q[0].x, (double)q[1].x),
+				 synth_max((double)q[2].x, (double)q[3].x));
+		miny = synth_min(synth_min((double)q[0].y, (double)q[1].y),
+				 synth_min((double)q[2].y, (double)q[3].y));
+		maxy = synth_max(synth_max((double)q[0].y, (double)q[1].y),
+				 synth_max((double)q[2].y, (double)q[3].y));
 		const double fx = (o->frame_w - 2 * FRAME_MARGIN) / (maxx - minx);
 		const double fy = (o->frame_h - 2 * FRAME_MARGIN) / (maxy - miny);
 		const double f = synth_min(fx, fy);
@@ -663,8 +667,8 @@ static void shape_mm(anpr_image *f, const geom *g, const double (*mm)[2], int n,
 
 	for (int i = 0; i < n && i < 16; i++) {
 		pts[i] = project(g, mm[i][0], mm[i][1]);
-		y0 = synth_min(y0, pts[i].y);
-		y1 = synth_max(y1, pts[i].y);
+		y0 = synth_min(y0, (double)pts[i].y);
+		y1 = synth_max(y1, (double)pts[i].y);
 	}
 	anpr_synth_convex_(f, pts, n < 16 ? n : 16, top, bottom, y0, y1, alpha);
 }
@@ -685,8 +689,8 @@ static void ellipse_mm(anpr_image *f, const geom *g, double cx, double cy, doubl
 
 	anpr_synth_ellipse_pts_(e, 16, cx, cy, rx, ry, deg);
 	for (int i = 0; i < 16; i++) {
-		mm[i][0] = e[i].x;
-		mm[i][1] = e[i].y;
+		mm[i][0] = (double)e[i].x;
+		mm[i][1] = (double)e[i].y;
 	}
 	shape_mm(f, g, mm, 16, c, c, alpha);
 }
@@ -822,8 +826,8 @@ static void draw_vehicle(anpr_image *f, const geom *g, const anpr_synth_scene *s
  */
 static int horizon_row(const geom *g, const vehicle *v, anpr_rng *rng, int frame_h)
 {
-	const double ground = project(g, v->centre, v->ground).y;
-	const double roof = project(g, v->centre, v->top - v->glass_h - v->roof_h).y;
+	const double ground = (double)project(g, v->centre, v->ground).y;
+	const double roof = (double)project(g, v->centre, v->top - v->glass_h - v->roof_h).y;
 	const double y = roof + (ground - roof) * anpr_rng_range(rng, -1.0, 0.55);
 
 	return (int)synth_max(-frame_h, synth_min(2.0 * frame_h, y));
@@ -982,12 +986,12 @@ static anpr_err composite_plate(anpr_synth *s, anpr_image *f, const anpr_synth_s
 	anpr_err err;
 
 	/* Sample the plate no coarser than its largest side in the frame, so warping never magnifies. */
-	const double kw =
-	    synth_max(hypot(q[1].x - q[0].x, q[1].y - q[0].y), hypot(q[2].x - q[3].x, q[2].y - q[3].y)) /
-	    ANPR_PLATE_W_MM;
-	const double kh =
-	    synth_max(hypot(q[3].x - q[0].x, q[3].y - q[0].y), hypot(q[2].x - q[1].x, q[2].y - q[1].y)) /
-	    ANPR_PLATE_H_MM;
+	const double kw = synth_max(hypot((double)(q[1].x - q[0].x), (double)(q[1].y - q[0].y)),
+				    hypot((double)(q[2].x - q[3].x), (double)(q[2].y - q[3].y))) /
+			  ANPR_PLATE_W_MM;
+	const double kh = synth_max(hypot((double)(q[3].x - q[0].x), (double)(q[3].y - q[0].y)),
+				    hypot((double)(q[2].x - q[1].x), (double)(q[2].y - q[1].y))) /
+			  ANPR_PLATE_H_MM;
 	const double k = synth_max(0.1, synth_min(10.0, synth_max(kw, kh)));
 	err = anpr_synth_render_plate(s, &sc->plate, k, &s->plate);
 	if (err)
@@ -1004,10 +1008,10 @@ static anpr_err composite_plate(anpr_synth *s, anpr_image *f, const anpr_synth_s
 		return ANPR_ERR_INTERNAL;
 	double minx = 1e30, maxx = -1e30, miny = 1e30, maxy = -1e30;
 	for (int i = 0; i < 4; i++) {
-		minx = synth_min(minx, q[i].x);
-		maxx = synth_max(maxx, q[i].x);
-		miny = synth_min(miny, q[i].y);
-		maxy = synth_max(maxy, q[i].y);
+		minx = synth_min(minx, (double)q[i].x);
+		maxx = synth_max(maxx, (double)q[i].x);
+		miny = synth_min(miny, (double)q[i].y);
+		maxy = synth_max(maxy, (double)q[i].y);
 	}
 	const int x0 = (int)synth_max(0, floor(minx)), y0 = (int)synth_max(0, floor(miny));
 	const int x1 = (int)synth_min(f->width, ceil(maxx)), y1 = (int)synth_min(f->height, ceil(maxy));
@@ -1082,7 +1086,7 @@ static void draw_occluder_px(anpr_image *f, const anpr_synth_scene *sc, const ge
 		anpr_point e[16];
 		anpr_synth_ellipse_pts_(e, 16, b->x + b->w / 2, b->y + b->h / 2, b->w / 2, b->h / 2, 0);
 		for (int i = 0; i < 16; i++)
-			pts[i] = project_tl(g, e[i].x, e[i].y);
+			pts[i] = project_tl(g, (double)e[i].x, (double)e[i].y);
 		anpr_synth_convex_(f, pts, 16, c1, c1, 0, 0, 1.0);
 		return;
 	}
@@ -1091,8 +1095,8 @@ static void draw_occluder_px(anpr_image *f, const anpr_synth_scene *sc, const ge
 	pts[2] = project_tl(g, b->x + b->w, b->y + b->h);
 	pts[3] = project_tl(g, b->x, b->y + b->h);
 	/* Lit from above: lighter at the top. */
-	anpr_synth_convex_(f, pts, 4, c1, c2, synth_min(pts[0].y, pts[1].y), synth_max(pts[2].y, pts[3].y),
-			   1.0);
+	anpr_synth_convex_(f, pts, 4, c1, c2, synth_min((double)pts[0].y, (double)pts[1].y),
+			   synth_max((double)pts[2].y, (double)pts[3].y), 1.0);
 }
 
 /* Veiling glare: the patch is pulled towards white, strongest in the middle. */
@@ -1200,10 +1204,10 @@ static anpr_rect quad_box(const anpr_point q[4], int w, int h)
 	anpr_rect r;
 
 	for (int i = 0; i < 4; i++) {
-		minx = synth_min(minx, q[i].x);
-		maxx = synth_max(maxx, q[i].x);
-		miny = synth_min(miny, q[i].y);
-		maxy = synth_max(maxy, q[i].y);
+		minx = synth_min(minx, (double)q[i].x);
+		maxx = synth_max(maxx, (double)q[i].x);
+		miny = synth_min(miny, (double)q[i].y);
+		maxy = synth_max(maxy, (double)q[i].y);
 	}
 	r.x = (int)synth_max(0, floor(minx));
 	r.y = (int)synth_max(0, floor(miny));
@@ -1290,8 +1294,9 @@ anpr_err anpr_synth_render_scene(anpr_synth *s, const anpr_synth_scene *sc, anpr
 		truth->char_quad[i][2] = project_tl(&g, c->x + c->w, c->y + c->h);
 		truth->char_quad[i][3] = project_tl(&g, c->x, c->y + c->h);
 	}
-	truth->width_px =
-	    (hypot(q[1].x - q[0].x, q[1].y - q[0].y) + hypot(q[2].x - q[3].x, q[2].y - q[3].y)) / 2;
+	truth->width_px = (hypot((double)(q[1].x - q[0].x), (double)(q[1].y - q[0].y)) +
+			   hypot((double)(q[2].x - q[3].x), (double)(q[2].y - q[3].y))) /
+			  2;
 	truth->occluded = sc->occluder != ANPR_SYNTH_OCC_NONE ? anpr_synth_plate_cover(&sc->occluder_mm) : 0;
 	return ANPR_ERR_OK;
 }
