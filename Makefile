@@ -4,12 +4,13 @@
 #   make test   build host, sanitizer and aarch64 trees and run every test
 #   make build  host binaries in build/host/bin; make build-aarch64: ARM ones in build/aarch64/bin
 #   make bench  benchmarks with figures (not part of make test)
+#   make soak   2,000 kill -9 cycles of store and forward, and a 10-minute memory soak
 #   make ocr-model  retrain the plate OCR model (about 70 minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 FUZZ_SECONDS ?= 60
 
-.PHONY: help deps sysroot build build-aarch64 build-asan test test-host test-asan test-aarch64 \
+.PHONY: help deps sysroot build build-aarch64 build-asan test test-host test-asan test-aarch64 soak \
 	demo bench fuzz ocr-model format docs clean
 
 help:
@@ -53,6 +54,14 @@ bench: deps
 	cmake --preset host-release >/dev/null
 	cmake --build --preset host-release
 	@tools/bench.sh build/host-release/bin
+
+soak: build
+	SOAK_CYCLES=$${SOAK_CYCLES:-2000} tests/integration/test_store_forward.sh build/host/bin/anprd \
+		build/host/bin/anpr-synth build/host/bin/anpr-bofsim tools/make-dev-pki.sh
+	mkdir -p build/bench
+	[ -f build/bench/clip-2026-40v-1080p25.avi ] || build/host/bin/anpr-synth clip --seed 2026 \
+		--out build/bench/clip-2026-40v-1080p25.avi --vehicles 40 --duration 60 --frame 1920x1080
+	tools/soak.sh build/host/bin build/bench/clip-2026-40v-1080p25.avi build/bench 10
 
 ocr-model: build
 	tools/train-ocr.sh build/host/bin

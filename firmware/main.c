@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/version.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "boards.h"
 #include "config.h"
 #include "exit_codes.h"
+#include "keystore.h"
 #include "keys.h"
 #include "log.h"
 #include "clock.h"
@@ -26,7 +28,9 @@
 #include "settings.h"
 #include "sign.h"
 #include "source.h"
+#include "spool.h"
 #include "store.h"
+#include "uplink.h"
 #include "version.h"
 
 static void usage(FILE *out)
@@ -44,6 +48,8 @@ static void usage(FILE *out)
 	      "                      AVI, MKV) or dir:PATH (a folder of JPEG/PNG images)\n"
 	      "  --start-time UTC    replay: capture time of the first frame\n"
 	      "                      (YYYY-MM-DDTHH:MM:SS.mmmZ; default: now)\n"
+	      "  --linger S          after a replay ends, keep delivering stored reads to the\n"
+	      "                      back office for up to S seconds (default 30)\n"
 	      "  --loop N            replay a video file N times, times running on (soak tests)\n"
 	      "  --report PATH       write a JSON summary of the run (frames, reads, drops)\n"
 	      "                      on exit\n"
@@ -84,7 +90,8 @@ enum {
 	OPT_START,
 	OPT_REPORT,
 	OPT_GEN_KEY,
-	OPT_LOOP
+	OPT_LOOP,
+	OPT_LINGER
 };
 
 /* Latencies of stored reads, for the report (written by the emitter thread). */
@@ -124,6 +131,7 @@ typedef struct run_opts {
 	const char *start_time;
 	const char *report;
 	int loops;
+	int linger_s;
 } run_opts;
 
 static void apply_log_level(const anpr_config *cfg)
@@ -155,7 +163,8 @@ static anpr_country country_setting(const anpr_config *cfg)
 	return i >= 0 && i < 4 ? by_index[i] : ANPR_COUNTRY_UK;
 }
 
-static void write_report(const char *path, const anpr_pipeline_stats *st, double seconds)
+static void write_report(const char *path, const anpr_pipeline_stats *st, double seconds, anpr_spool *spool,
+			 anpr_uplink *uplink)
 {
 	struct rusage ru;
 	FILE *f = fopen(path, "w");
@@ -173,13 +182,36 @@ static void write_report(const char *path, const anpr_pipeline_stats *st, double
 		",\"queue_high_water\":%" PRIu64 ",\"searched_pct\":%.1f,\"latency_p50_ms\":%" PRId64
 		",\"latency_p95_ms\":%" PRId64 ",\"latency_max_ms\":%" PRId64
 		",\"seconds\":%.3f,\"fps\":%.2f,"
-		"\"peak_rss_mib\":%.1f,\"source_end\":\"%s\"}\n",
+		"\"peak_rss_mib\":%.1f,\"source_end\":\"%s\"",
 		st->frames_captured, st->frames_read, st->frames_dropped, st->frames_bad, st->camera_restarts,
 		st->plates_seen, st->plates_not_reread, st->reads_stored, st->reads_failed,
 		st->tracker.short_tracks, st->tracker.low_confidence, st->tracker.repeats,
 		st->queue_high_water, st->searched_pct, latency_quantile(0.5), latency_quantile(0.95),
 		latency_quantile(1.0), seconds, seconds > 0 ? (double)st->frames_read / seconds : 0.0,
 		(double)ru.ru_maxrss / 1024.0, anpr_strerror(st->source_error));
+	if (spool) {
+		anpr_spool_stats ss;
+		anpr_spool_get_stats(spool, &ss);
+		fprintf(f,
+			",\"spool\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"pending\":%" PRIu64
+			",\"delivered\":%" PRIu64 ",\"quarantined\":%" PRIu64 ",\"first_seq\":%" PRIu64
+			",\"last_seq\":%" PRIu64 ",\"appended\":%" PRIu64 ",\"expired\":%" PRIu64
+			",\"evicted\":%" PRIu64 ",\"corrupt\":%" PRIu64 ",\"torn\":%" PRIu64
+			",\"segments\":%u}",
+			ss.records, ss.bytes, ss.pending, ss.delivered, ss.quarantined, ss.first_seq,
+			ss.last_seq, ss.appended, ss.expired, ss.evicted, ss.corrupt, ss.torn, ss.segments);
+	}
+	if (uplink) {
+		anpr_uplink_stats us;
+		anpr_uplink_get_stats(uplink, &us);
+		fprintf(f,
+			",\"uplink\":{\"state\":\"%s\",\"requests\":%" PRIu64 ",\"delivered\":%" PRIu64
+			",\"duplicates\":%" PRIu64 ",\"quarantined\":%" PRIu64 ",\"failures\":%" PRIu64
+			",\"last_http\":%d}",
+			anpr_uplink_state_name(us.state), us.requests, us.delivered, us.duplicates,
+			us.quarantined, us.failures, us.last_http);
+	}
+	fputs("}\n", f);
 	if (fclose(f) != 0)
 		ANPR_LOGE("cannot write the report %s", path);
 }
@@ -195,6 +227,145 @@ static int gen_key(const anpr_config *cfg)
 		return ANPR_EXIT_FAILURE;
 	}
 	fprintf(stderr, "anprd: device key written to %s (mode 0600)\n", path);
+	return ANPR_EXIT_OK;
+}
+
+static void kick_uplink(void *user)
+{
+	anpr_uplink_kick(*(anpr_uplink **)user);
+}
+
+static void report_gap(void *user, uint64_t from, uint64_t to, const char *reason)
+{
+	ANPR_LOGW("reads %" PRIu64 "..%" PRIu64 " will never be delivered (%s)", from, to, reason);
+	anpr_uplink_report_gap(user, from, to, reason);
+}
+
+/* After a replay: delivers what is pending, for up to linger_s seconds or until a signal. */
+static void linger(anpr_spool *spool, anpr_uplink *uplink, int linger_s, const sigset_t *sigs)
+{
+	int64_t until = anpr_clock_mono_ms() + (int64_t)linger_s * 1000;
+	anpr_spool_stats ss;
+
+	anpr_uplink_kick(uplink);
+	for (;;) {
+		anpr_spool_get_stats(spool, &ss);
+		if (ss.pending == 0 || anpr_clock_mono_ms() >= until)
+			break;
+		struct timespec tick = { 0, 100 * 1000000L };
+		int sig = sigtimedwait(sigs, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	if (ss.pending)
+		ANPR_LOGW("%" PRIu64 " reads not delivered yet; they stay in the ring buffer", ss.pending);
+	else
+		ANPR_LOGI("every stored read is delivered");
+}
+
+/* Gaps found before the uplink exists, handed to it once it does. */
+typedef struct early_gaps {
+	struct {
+		uint64_t from, to;
+		char reason[16];
+	} g[64];
+	size_t n;
+} early_gaps;
+
+static void keep_gap(void *user, uint64_t from, uint64_t to, const char *reason)
+{
+	early_gaps *e = user;
+
+	ANPR_LOGW("reads %" PRIu64 "..%" PRIu64 " will never be delivered (%s)", from, to, reason);
+	if (e->n < sizeof(e->g) / sizeof(e->g[0])) {
+		e->g[e->n].from = from;
+		e->g[e->n].to = to;
+		snprintf(e->g[e->n].reason, sizeof(e->g[e->n].reason), "%s", reason);
+		e->n++;
+	}
+}
+
+/*
+ * Opens where reads go: the encrypted ring buffer and, when a back office is
+ * configured, the uplink draining it; or a plain folder (development).
+ * Returns an exit status.
+ */
+static int open_storage(const anpr_config *cfg, anpr_spool **spool, anpr_uplink **uplink, anpr_store **store)
+{
+	const char *dir = anpr_config_str(cfg, ANPR_KEY_STORE_DIR);
+	char diag[256] = "";
+	anpr_err err;
+
+	if (anpr_config_enum(cfg, ANPR_KEY_STORE_BACKEND) == 1) {
+		err = anpr_store_open(dir, store);
+		if (err) {
+			fprintf(stderr, "anprd: cannot open the read folder %s: %s\n", dir,
+				anpr_strerror(err));
+			return ANPR_EXIT_UNAVAILABLE;
+		}
+		return ANPR_EXIT_OK;
+	}
+	anpr_spool_cfg sc = {
+		.dir = dir,
+		.max_bytes = (uint64_t)anpr_config_int(cfg, ANPR_KEY_STORE_MAX_MB) << 20,
+		.segment_bytes = (uint64_t)anpr_config_int(cfg, ANPR_KEY_STORE_SEGMENT_MB) << 20,
+		.retention_ms = anpr_config_int(cfg, ANPR_KEY_STORE_RETENTION_DAYS) * 86400000LL,
+		.commit_window_ms = 10,
+		.delete_on_ack = anpr_config_bool(cfg, ANPR_KEY_STORE_DELETE_ON_ACK),
+	};
+	err = anpr_keystore_load(anpr_config_str(cfg, ANPR_KEY_STORE_KEY_FILE), true, sc.key, diag,
+				 sizeof(diag));
+	if (err) {
+		fprintf(stderr, "anprd: %s\n", diag[0] ? diag : anpr_strerror(err));
+		return ANPR_EXIT_CONFIG;
+	}
+	err = anpr_spool_open(&sc, spool);
+	mbedtls_platform_zeroize(sc.key, sizeof(sc.key));
+	if (err) {
+		fprintf(stderr, "anprd: cannot open the ring buffer in %s: %s\n", dir, anpr_strerror(err));
+		return err == ANPR_ERR_INVAL ? ANPR_EXIT_CONFIG : ANPR_EXIT_UNAVAILABLE;
+	}
+	/* The store continues the sequence and hash chain; the uplink is kicked through *uplink once it runs. */
+	char tip[4200];
+	snprintf(tip, sizeof(tip), "%s/chain.tip", dir);
+	err = anpr_store_open_spool(*spool, tip, kick_uplink, uplink, store);
+	if (err) {
+		fprintf(stderr, "anprd: cannot open the read store: %s\n", anpr_strerror(err));
+		return ANPR_EXIT_SOFTWARE;
+	}
+	/* Retention first: nothing older than the policy allows may be sent, even once. */
+	early_gaps n_early = { 0 };
+	if (anpr_store_save_tip(*store) || anpr_spool_expire(*spool, anpr_clock_utc_ms(), keep_gap, &n_early))
+		ANPR_LOGE("the ring buffer could not delete expired reads");
+	const char *url = anpr_config_str(cfg, ANPR_KEY_UPLINK_URL);
+	if (url[0]) {
+		anpr_uplink_cfg uc = {
+			.url = url,
+			.ca_file = anpr_config_str(cfg, ANPR_KEY_UPLINK_CA_FILE),
+			.cert_file = anpr_config_str(cfg, ANPR_KEY_UPLINK_CERT_FILE),
+			.key_file = anpr_config_str(cfg, ANPR_KEY_SIGNING_KEY_FILE),
+			.device = anpr_config_str(cfg, ANPR_KEY_DEVICE_ID),
+			.firmware = ANPR_VERSION,
+			.batch_max = (int)anpr_config_int(cfg, ANPR_KEY_UPLINK_BATCH),
+			.backoff_max_s = (int)anpr_config_int(cfg, ANPR_KEY_UPLINK_BACKOFF_MAX_S),
+			.backlog_rate = anpr_config_real(cfg, ANPR_KEY_UPLINK_BACKLOG_RATE),
+			.live_window_ms = anpr_config_int(cfg, ANPR_KEY_UPLINK_LIVE_WINDOW_S) * 1000,
+			.connect_timeout_s = 10,
+			.timeout_s = 60,
+			.spool = *spool,
+		};
+		err = anpr_uplink_start(&uc, uplink);
+		if (err) {
+			fprintf(stderr, "anprd: cannot start the uplink to %s: %s\n", url,
+				anpr_strerror(err));
+			return err == ANPR_ERR_INVAL ? ANPR_EXIT_CONFIG : ANPR_EXIT_UNAVAILABLE;
+		}
+		for (size_t i = 0; i < n_early.n; i++)
+			anpr_uplink_report_gap(*uplink, n_early.g[i].from, n_early.g[i].to,
+					       n_early.g[i].reason);
+	} else {
+		ANPR_LOGW("no back office configured (uplink.url): reads are stored only");
+	}
 	return ANPR_EXIT_OK;
 }
 
@@ -227,6 +398,10 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	anpr_pipeline *p = NULL;
 	anpr_signer *signer = NULL;
 	anpr_store *store = NULL;
+	anpr_spool *spool = NULL;
+	anpr_uplink *uplink = NULL;
+	int64_t last_expire = 0;
+	bool stopping = false;
 	anpr_pipeline_stats st;
 	char diag[256] = "";
 	sigset_t sigs;
@@ -270,13 +445,9 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 			   ? ANPR_EXIT_CONFIG
 			   : ANPR_EXIT_SOFTWARE;
 	}
-	err = anpr_store_open(anpr_config_str(cfg, ANPR_KEY_STORE_DIR), &store);
-	if (err) {
-		fprintf(stderr, "anprd: cannot open the read store %s: %s\n",
-			anpr_config_str(cfg, ANPR_KEY_STORE_DIR), anpr_strerror(err));
-		status = ANPR_EXIT_UNAVAILABLE;
+	status = open_storage(cfg, &spool, &uplink, &store);
+	if (status != ANPR_EXIT_OK)
 		goto out;
-	}
 
 	pc.reader.country = country_setting(cfg);
 	pc.reader.topn = ANPR_READ_MAX_CANDIDATES;
@@ -323,6 +494,7 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 		struct timespec tick = { 0, 250 * 1000000L };
 		int sig = sigtimedwait(&sigs, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
+			stopping = true;
 			ANPR_LOGI("stopping: finishing the frames in hand");
 			sd_notify(0, "STOPPING=1");
 			anpr_pipeline_stop(p);
@@ -333,6 +505,13 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 		}
 		if (anpr_pipeline_wait(p, 0) == ANPR_ERR_OK)
 			break;
+		/* Retention and the byte cap, once a minute. */
+		if (spool && anpr_clock_mono_ms() - last_expire >= 60000) {
+			last_expire = anpr_clock_mono_ms();
+			if (anpr_store_save_tip(store) ||
+			    anpr_spool_expire(spool, anpr_clock_utc_ms(), report_gap, uplink))
+				ANPR_LOGE("the ring buffer could not delete expired reads");
+		}
 		/* The watchdog is fed only while frames keep arriving (or the source is being retried). */
 		anpr_pipeline_get_stats(p, &st);
 		int64_t now = anpr_clock_mono_ms();
@@ -351,19 +530,23 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	}
 	anpr_pipeline_get_stats(p, &st);
 	double seconds = (double)(anpr_clock_mono_ms() - started) / 1000.0;
+	if (uplink && !stopping && pc.source.kind != ANPR_SOURCE_CAMERA)
+		linger(spool, uplink, o->linger_s, &sigs);
 	ANPR_LOGI("done: %" PRIu64 " frames read of %" PRIu64 " captured (%" PRIu64 " dropped, %" PRIu64
 		  " bad) in %.1f s, %.1f fps; %" PRIu64 " reads stored, %" PRIu64 " failed",
 		  st.frames_read, st.frames_captured, st.frames_dropped, st.frames_bad, seconds,
 		  seconds > 0 ? (double)st.frames_read / seconds : 0.0, st.reads_stored, st.reads_failed);
 	if (o->report)
-		write_report(o->report, &st, seconds);
+		write_report(o->report, &st, seconds, spool, uplink);
 	if (st.reads_failed > 0)
 		status = ANPR_EXIT_FAILURE;
 	else if (st.source_error != ANPR_ERR_CLOSED && st.source_error != ANPR_ERR_OK)
 		status = ANPR_EXIT_UNAVAILABLE;
 out:
 	anpr_pipeline_close(p);
+	anpr_uplink_close(uplink);
 	anpr_store_close(store);
+	anpr_spool_close(spool);
 	anpr_signer_close(signer);
 	return status;
 }
@@ -386,12 +569,13 @@ int main(int argc, char **argv)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "gen-key", no_argument, NULL, OPT_GEN_KEY },
 		{ "loop", required_argument, NULL, OPT_LOOP },
+		{ "linger", required_argument, NULL, OPT_LINGER },
 		{ NULL, 0, NULL, 0 },
 	};
 	anpr_settings_src src = { 0 };
 	anpr_config *cfg = NULL;
 	char diag[ANPR_CFG_DIAG_LEN] = "";
-	run_opts ro = { 0 };
+	run_opts ro = { .linger_s = 30 };
 	int check = 0, print = 0, gen = 0, opt;
 	int status = ANPR_EXIT_OK;
 	anpr_err err;
@@ -449,6 +633,16 @@ int main(int argc, char **argv)
 		case OPT_GEN_KEY:
 			gen = 1;
 			break;
+		case OPT_LINGER: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 0 || v > 86400) {
+				fprintf(stderr, "anprd: --linger wants seconds from 0 to 86400\n");
+				return ANPR_EXIT_USAGE;
+			}
+			ro.linger_s = (int)v;
+			break;
+		}
 		case OPT_LOOP: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -468,6 +662,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "anprd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return ANPR_EXIT_USAGE;
+	}
+
+	/* Tests age the unit's data by moving its clocks forward (docs/anprd.md); never set on a unit. */
+	const char *offset = getenv("ANPR_TEST_CLOCK_OFFSET_MS");
+	if (offset && offset[0]) {
+		char *end;
+		long long ms = strtoll(offset, &end, 10);
+		if (*end != '\0' || ms < 0) {
+			fprintf(stderr, "anprd: ANPR_TEST_CLOCK_OFFSET_MS must be a count of milliseconds\n");
+			return ANPR_EXIT_USAGE;
+		}
+		anpr_clock_set_test_offset_ms(ms);
+		ANPR_LOGW("test clock: %lld ms ahead of the real one", ms);
 	}
 
 	err = anpr_settings_load(&src, &cfg, diag, sizeof(diag));

@@ -553,6 +553,7 @@ static anpr_err emit(anpr_pipeline *p, const anpr_passage *ps)
 		.patch_len = patch.len,
 		.overview = overview.data,
 		.overview_len = overview.len,
+		.captured_utc_ms = ps->frame_utc_ms,
 	};
 	err = anpr_store_put(p->cfg.store, &rec);
 	if (err) {
@@ -561,8 +562,8 @@ static anpr_err emit(anpr_pipeline *p, const anpr_passage *ps)
 	}
 	p->last_seq = m.seq;
 	anpr_sha256(jws, jws_len, p->last_sha);
-	ANPR_LOGD("read %s: %s confidence %.3f over %d frames", id, ps->text, (double)ps->confidence,
-		  ps->frames);
+	ANPR_LOGI("read %s stored: confidence %.3f over %d frames", id, (double)ps->confidence, ps->frames);
+	ANPR_LOGD("read %s: %s", id, ps->text);
 	if (p->cfg.on_read) {
 		anpr_read_event ev = {
 			.id = id,

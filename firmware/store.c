@@ -23,6 +23,10 @@
 #define MAX_ENVELOPE (1024 * 1024) /* a read is ~40 KB; anything far larger is not ours */
 
 struct anpr_store {
+	anpr_spool *spool; /* set: records go to the ring buffer instead of files */
+	char *tip_path;    /* the chain's tip, kept beside the spool */
+	void (*stored)(void *user);
+	void *user;
 	char *dir;
 	int dir_fd;
 	uint64_t last_seq;
@@ -43,11 +47,29 @@ static uint64_t name_seq(const char *name)
 	return strcmp(name + SEQ_DIGITS, SUFFIX) ? 0 : seq;
 }
 
+/* Hashes the JWS inside an envelope (NUL-terminated); false if it has no whole JWS. */
+static bool jws_hash(const char *buf, uint8_t sha[ANPR_SHA256_LEN])
+{
+	static const char key[] = "\"jws\":\"";
+	const char *p = strstr(buf, key), *end;
+
+	if (!p)
+		return false;
+	p += sizeof(key) - 1;
+	for (end = p; *end && *end != '"'; end++)
+		if (!(*end == '.' || *end == '-' || *end == '_' || (*end >= '0' && *end <= '9') ||
+		      (*end >= 'a' && *end <= 'z') || (*end >= 'A' && *end <= 'Z')))
+			return false;
+	if (*end != '"' || end == p)
+		return false;
+	anpr_sha256(p, (size_t)(end - p), sha);
+	return true;
+}
+
 /* Hashes the JWS inside an envelope file; false if the file is not a whole envelope. */
 static bool envelope_hash(int dir_fd, const char *name, uint8_t sha[ANPR_SHA256_LEN])
 {
-	static const char key[] = "\"jws\":\"";
-	char *buf = NULL, *p, *end;
+	char *buf = NULL;
 	bool ok = false;
 	struct stat st;
 	ssize_t got;
@@ -65,18 +87,7 @@ static bool envelope_hash(int dir_fd, const char *name, uint8_t sha[ANPR_SHA256_
 	if (got != st.st_size)
 		goto out;
 	buf[got] = '\0';
-	p = strstr(buf, key);
-	if (!p)
-		goto out;
-	p += sizeof(key) - 1;
-	for (end = p; *end && *end != '"'; end++)
-		if (!(*end == '.' || *end == '-' || *end == '_' || (*end >= '0' && *end <= '9') ||
-		      (*end >= 'a' && *end <= 'z') || (*end >= 'A' && *end <= 'Z')))
-			goto out;
-	if (*end != '"' || end == p)
-		goto out;
-	anpr_sha256(p, (size_t)(end - p), sha);
-	ok = true;
+	ok = jws_hash(buf, sha);
 out:
 	free(buf);
 	close(fd);
@@ -181,12 +192,128 @@ out:
 	return ANPR_ERR_OK;
 }
 
+/* Reads "<seq> <64 hex>" from path; false if absent or malformed. */
+static bool read_tip(const char *path, uint64_t *seq, uint8_t sha[ANPR_SHA256_LEN])
+{
+	char line[128], hex[65];
+	unsigned long long v;
+	FILE *f = fopen(path, "r");
+	bool ok = false;
+
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f) && sscanf(line, "%llu %64s", &v, hex) == 2 && strlen(hex) == 64) {
+		ok = true;
+		for (int i = 0; i < ANPR_SHA256_LEN && ok; i++) {
+			unsigned int b;
+			ok = sscanf(hex + 2 * i, "%2x", &b) == 1;
+			sha[i] = (uint8_t)b;
+		}
+		*seq = v;
+	}
+	fclose(f);
+	return ok;
+}
+
+anpr_err anpr_store_save_tip(anpr_store *s)
+{
+	char tmp[4200];
+	FILE *f;
+	int fd;
+
+	if (!s || !s->tip_path || !s->last_seq)
+		return s && s->tip_path ? ANPR_ERR_OK : ANPR_ERR_INVAL;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->tip_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		ANPR_LOGE("cannot write %s: %s", tmp, strerror(errno));
+		return ANPR_ERR_IO;
+	}
+	fprintf(f, "%" PRIu64 " ", s->last_seq);
+	for (int i = 0; i < ANPR_SHA256_LEN; i++)
+		fprintf(f, "%02x", s->last_sha[i]);
+	fputc('\n', f);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		ANPR_LOGE("cannot write %s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return ANPR_ERR_IO;
+	}
+	fclose(f);
+	if (rename(tmp, s->tip_path) != 0) {
+		ANPR_LOGE("cannot replace %s: %s", s->tip_path, strerror(errno));
+		unlink(tmp);
+		return ANPR_ERR_IO;
+	}
+	return ANPR_ERR_OK;
+}
+
+anpr_err anpr_store_open_spool(anpr_spool *spool, const char *tip_path, void (*stored)(void *user),
+			       void *user, anpr_store **out)
+{
+	anpr_store *s;
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t seq = 0, tip_seq = 0;
+	uint8_t tip_sha[ANPR_SHA256_LEN];
+	bool have_tip;
+
+	if (!spool || !tip_path || !out)
+		return ANPR_ERR_INVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ANPR_ERR_NOMEM;
+	s->spool = spool;
+	s->stored = stored;
+	s->user = user;
+	s->dir_fd = -1;
+	s->tip_path = strdup(tip_path);
+	if (!s->tip_path) {
+		free(s);
+		return ANPR_ERR_NOMEM;
+	}
+	have_tip = read_tip(tip_path, &tip_seq, tip_sha);
+	if (anpr_spool_last(spool, &seq) != ANPR_ERR_OK)
+		seq = 0;
+	if (have_tip && tip_seq >= seq) {
+		/* The newest reads were deleted (retention): the saved tip continues the chain. */
+		s->last_seq = tip_seq;
+		memcpy(s->last_sha, tip_sha, sizeof(tip_sha));
+	} else if (seq) {
+		/* The chain continues from the newest read held; a damaged one is skipped by the spool. */
+		s->last_seq = seq;
+		buf = malloc(ANPR_SPOOL_MAX_RECORD + 1);
+		if (!buf) {
+			anpr_store_close(s);
+			return ANPR_ERR_NOMEM;
+		}
+		if (anpr_spool_read(spool, seq, buf, ANPR_SPOOL_MAX_RECORD, &len, NULL) == ANPR_ERR_OK) {
+			buf[len] = '\0';
+			if (!jws_hash(buf, s->last_sha))
+				ANPR_LOGW("the newest stored read %" PRIu64
+					  " has no JWS; the hash chain restarts",
+					  seq);
+		} else {
+			ANPR_LOGW("the newest read %" PRIu64
+				  " cannot be read; the hash chain restarts after it",
+				  seq);
+		}
+		free(buf);
+	}
+	*out = s;
+	return ANPR_ERR_OK;
+}
+
 void anpr_store_close(anpr_store *s)
 {
 	if (!s)
 		return;
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
+	free(s->tip_path);
 	free(s->dir);
 	free(s);
 }
@@ -255,6 +382,12 @@ anpr_err anpr_store_put(anpr_store *s, const anpr_store_record *r)
 		err = ANPR_ERR_NOMEM;
 		goto out;
 	}
+	if (s->spool) {
+		err = anpr_spool_append(s->spool, r->seq, r->captured_utc_ms, buf, len);
+		if (err)
+			goto out;
+		goto stored;
+	}
 	snprintf(name, sizeof(name), "%0*" PRIu64 SUFFIX, SEQ_DIGITS, r->seq);
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	fd = openat(s->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -280,9 +413,12 @@ anpr_err anpr_store_put(anpr_store *s, const anpr_store_record *r)
 		err = ANPR_ERR_IO;
 		goto out;
 	}
+stored:
 	s->last_seq = r->seq;
 	anpr_sha256(r->jws, r->jws_len, s->last_sha);
 	s->count++;
+	if (s->stored)
+		s->stored(s->user);
 out:
 	if (fd >= 0) {
 		close(fd);

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "sign.h"
+#include "spool.h"
 
 /*
  * A read counts as stored when anpr_store_put() returns ANPR_ERR_OK: its
@@ -15,9 +16,10 @@
  * and hash chain across restarts: anpr_store_chain() tells the pipeline the
  * last sequence number used and the SHA-256 of the last read's JWS.
  *
- * This store keeps one file per read, "<seq>.read.json", holding the read
- * envelope (docs/read-format.md). The crash-safe encrypted ring buffer
- * replaces it behind the same interface.
+ * Two backends hold the read envelopes (docs/read-format.md): the
+ * crash-safe encrypted ring buffer (spool.h), which the unit uses, and a
+ * folder with one plain file per read, "<seq>.read.json", for development
+ * and tests that inspect the reads directly.
  *
  * Threads: one thread at a time.
  */
@@ -34,6 +36,7 @@ typedef struct anpr_store_record {
 	size_t patch_len;
 	const uint8_t *overview;
 	size_t overview_len;
+	int64_t captured_utc_ms; /* retention counts from this */
 } anpr_store_record;
 
 /*
@@ -41,6 +44,21 @@ typedef struct anpr_store_record {
  * ANPR_ERR_PERMISSION, ANPR_ERR_NOMEM. The caller owns *out.
  */
 ANPR_MUST_CHECK anpr_err anpr_store_open(const char *dir, anpr_store **out);
+
+/*
+ * A store over the ring buffer (borrowed; must outlive the store). stored
+ * (may be NULL) is called after each read is durable, from the putting
+ * thread (the uplink's kick).
+ */
+ANPR_MUST_CHECK anpr_err anpr_store_open_spool(anpr_spool *spool, const char *tip_path,
+					       void (*stored)(void *user), void *user, anpr_store **out);
+
+/*
+ * Saves the chain's tip (last sequence number and the SHA-256 of its JWS)
+ * to tip_path, atomically. Call it before the spool may delete the newest
+ * read (retention), so the sequence and the chain survive an empty buffer.
+ */
+ANPR_MUST_CHECK anpr_err anpr_store_save_tip(anpr_store *s);
 
 void anpr_store_close(anpr_store *s);
 

@@ -28,3 +28,18 @@ endif()
 
 # What anprd parses at start: the newest read file (chain recovery), --source, --start-time.
 anpr_fuzz_target(fuzz_store SOURCES fuzz/fuzz_store.c LIBS anpr_pipeline CORPUS store)
+
+# The back office's acknowledgement (docs/back-office-protocol.md).
+anpr_unit_test(test_ack SOURCES unit/test_ack.c LIBS anpr_pipeline)
+set_target_properties(test_ack PROPERTIES LINKER_LANGUAGE CXX)
+anpr_fuzz_target(fuzz_ack SOURCES fuzz/fuzz_ack.c LIBS anpr_pipeline CORPUS ack)
+
+# Store and forward end to end against anpr-bofsim (host only: the simulator is a host tool): kill -9
+# cycles (SOAK_CYCLES, default 100; `make soak` runs 2,000), damaged segments, an outage, a wrong
+# server certificate, retention with a test clock.
+if(TARGET anpr-bofsim AND NOT ANPR_SANITIZE)
+  add_test(NAME store_forward
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_store_forward.sh "$<TARGET_FILE:anprd>"
+                   "$<TARGET_FILE:anpr-synth>" "$<TARGET_FILE:anpr-bofsim>" ${CMAKE_SOURCE_DIR}/tools/make-dev-pki.sh)
+  set_tests_properties(store_forward PROPERTIES LABELS integration TIMEOUT 3600)
+endif()

@@ -57,7 +57,7 @@ py=/usr/bin/python3
 start=2026-01-01T00:00:00.000Z
 for pace in fast realtime; do
 	echo "== anprd on $(basename "$clip"), replay $pace"
-	"$bin/anprd" --set "signing.key_file=$pwork/keys/k.pem" --set "store.dir=$pwork/$pace" \
+	"$bin/anprd" --set "signing.key_file=$pwork/keys/k.pem" --set store.backend=folder --set "store.dir=$pwork/$pace" \
 		--set pipeline.replay_pace=$pace --start-time $start --source "file:$clip" \
 		--report "$pwork/$pace.json" 2>/dev/null
 	cat "$pwork/$pace.json"

@@ -33,7 +33,7 @@ mkdir -m 700 "$work/keys"
 "$bin/anprd" --set "signing.key_file=$work/keys/device.pem" --gen-key | tail -1
 printf '# A site file as an installer writes it\n[device]\nid = demo-unit-01\nsite = M62-J24-EB\n' >"$site"
 start=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
-"$bin/anprd" --config "$site" --set "signing.key_file=$work/keys/device.pem" --set "store.dir=$work/reads" \
+"$bin/anprd" --config "$site" --set "signing.key_file=$work/keys/device.pem" --set store.backend=folder --set "store.dir=$work/reads" \
 	--set pipeline.replay_pace=fast --start-time "$start" --source "file:$work/clip.avi" \
 	--report "$work/report.json"
 echo "  run summary: $(cat "$work/report.json")"

@@ -35,6 +35,7 @@ fonts-roboto-unhinted    synthetic plates: RobotoCondensed-Bold
 fonts-dejavu-extra       OCR training strips: DejaVuSansCondensed-Bold
 fonts-opendin            OCR training strips: OSP-DIN, a free DIN 1451-like font as on EU plates (OFL)
 openssl                  dev PKI and independent signature checks
+curl                     the unit's side in the back-office simulator test (mutual-TLS posts)
 python3                  test helpers
 python3-jwcrypto         independent JWS verification in tests
 valgrind                 memory checks

@@ -12,6 +12,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -m 700 "$work/keys"
 "$bin/anprd" --set "signing.key_file=$work/keys/k.pem" --gen-key >/dev/null 2>&1
 "$bin/anprd" --set "signing.key_file=$work/keys/k.pem" --set "store.dir=$work/reads" \
+	--set "store.key_file=$work/keys/store.key" \
 	--set pipeline.replay_pace=fast --set tracker.repeat_window_s=0 --loop "$plays" \
 	--source "file:$clip" --report "$work/report.json" 2>"$work/log" &
 pid=$!

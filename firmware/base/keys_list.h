@@ -64,5 +64,31 @@ ANPR_KEY(OCR_MIN_CONFIDENCE, "ocr", "min_confidence", REAL, "0.5", 0, 1, NULL, t
 ANPR_KEY(SIGNING_KEY_FILE, "signing", "key_file", STRING, "/etc/anpr/device-key.pem", 1, 4096, NULL, false,
 	 "Device ECDSA P-256 private key (PEM, mode 0600); create it with anprd --gen-key")
 
+ANPR_KEY(STORE_BACKEND, "store", "backend", ENUM, "spool", 0, 0, "spool|folder", false,
+	 "spool: the encrypted ring buffer; folder: one plain file per read (development and tests only)")
 ANPR_KEY(STORE_DIR, "store", "dir", STRING, "/var/lib/anpr/reads", 1, 4096, NULL, false,
 	 "Where signed reads are kept until delivered (the unit's data partition)")
+ANPR_KEY(STORE_MAX_MB, "store", "max_mb", INT, "2048", 64, 4194304, NULL, false,
+	 "Most space the ring buffer takes; past it the oldest reads go first (alarmed)")
+ANPR_KEY(STORE_SEGMENT_MB, "store", "segment_mb", INT, "64", 1, 1024, NULL, false,
+	 "Size of one ring buffer segment file")
+ANPR_KEY(STORE_RETENTION_DAYS, "store", "retention_days", INT, "7", 1, 7, NULL, false,
+	 "Reads older than this are deleted, delivered or not (7 days is the policy limit)")
+ANPR_KEY(STORE_DELETE_ON_ACK, "store", "delete_on_ack", BOOL, "false", 0, 0, NULL, false,
+	 "Delete reads once the back office has them, instead of keeping them until retention")
+ANPR_KEY(STORE_KEY_FILE, "store", "key_file", STRING, "/etc/anpr/store-key.bin", 1, 4096, NULL, false,
+	 "AES-256 key of the ring buffer (mode 0600, outside the data partition); made at first start")
+
+ANPR_KEY(UPLINK_URL, "uplink", "url", STRING, "", 0, 1024, NULL, false,
+	 "Back office base URL (https://host:port); empty: reads are only stored")
+ANPR_KEY(UPLINK_CA_FILE, "uplink", "ca_file", STRING, "/etc/anpr/backoffice-ca.pem", 1, 4096, NULL, false,
+	 "The CA bundle the back office's certificate must chain to (pinned)")
+ANPR_KEY(UPLINK_CERT_FILE, "uplink", "cert_file", STRING, "/etc/anpr/device-cert.pem", 1, 4096, NULL, false,
+	 "This unit's certificate for mutual TLS; its key is signing.key_file")
+ANPR_KEY(UPLINK_BATCH, "uplink", "batch", INT, "32", 1, 64, NULL, false, "Reads per request")
+ANPR_KEY(UPLINK_BACKOFF_MAX_S, "uplink", "backoff_max_s", INT, "300", 1, 86400, NULL, false,
+	 "Longest wait between delivery attempts after failures")
+ANPR_KEY(UPLINK_BACKLOG_RATE, "uplink", "backlog_rate", REAL, "50", 0.1, 10000, NULL, false,
+	 "Reads per second sent from the backlog after an outage (live reads go first)")
+ANPR_KEY(UPLINK_LIVE_WINDOW_S, "uplink", "live_window_s", INT, "60", 0, 3600, NULL, false,
+	 "Reads captured this recently count as live and are sent before the backlog")

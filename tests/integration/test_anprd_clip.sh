@@ -36,7 +36,7 @@ check "key file is 0600" '[ "$(stat -c %a "$key")" = 600 ]'
 check "--gen-key never overwrites a key" '[ $? -ne 0 ] && grep -qi "exist" "$tmp/err"'
 
 # ---- the clip: one verified read per vehicle ----
-"${run[@]}" "${common[@]}" --set "store.dir=$tmp/reads" --source "file:$tmp/clip.avi" \
+"${run[@]}" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/reads" --source "file:$tmp/clip.avi" \
 	--report "$tmp/report.json" 2>"$tmp/run.log"
 status=$?
 check "clip run exits 0 (got $status)" '[ $status -eq 0 ]'
@@ -51,7 +51,7 @@ check "report counts every frame" 'grep -q "\"frames_dropped\":0" "$tmp/report.j
 check "no plate text in the log at info level" '! grep -qf "$tmp/vrms.txt" "$tmp/run.log"'
 if [ -n "${REFERENCE_ANPRD:-}" ]; then
 	check "reference build present ($REFERENCE_ANPRD)" '[ -x "$REFERENCE_ANPRD" ]'
-	"$REFERENCE_ANPRD" "${common[@]}" --set "store.dir=$tmp/ref" --source "file:$tmp/clip.avi" 2>/dev/null
+	"$REFERENCE_ANPRD" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/ref" --source "file:$tmp/clip.avi" 2>/dev/null
 	$py "$check_reads" "$tmp/ref" "$key" --vrms-out "$tmp/ref_vrms.txt" >/dev/null
 	check "same VRMs as the reference build" 'cmp -s "$tmp/vrms.txt" "$tmp/ref_vrms.txt"'
 	echo "VRMs here and in the reference build: $(wc -l <"$tmp/vrms.txt") and $(wc -l <"$tmp/ref_vrms.txt")"
@@ -59,7 +59,7 @@ fi
 
 # ---- a restart continues the sequence and the hash chain ----
 head -c 2000000 "$tmp/clip.avi" >"$tmp/truncated.avi"
-"${run[@]}" "${common[@]}" --set "store.dir=$tmp/reads" --source "file:$tmp/truncated.avi" 2>"$tmp/trunc.log"
+"${run[@]}" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/reads" --source "file:$tmp/truncated.avi" 2>"$tmp/trunc.log"
 status=$?
 check "truncated video: exit 0 with what could be read (got $status)" '[ $status -eq 0 ]'
 $py "$check_reads" "$tmp/reads" "$key" >"$tmp/check2.json"
@@ -67,7 +67,7 @@ check "chain unbroken across the restart" '[ $? -eq 0 ]'
 check "the restart added reads" '[ "$(ls "$tmp/reads" | wc -l)" -gt "$vehicles" ]'
 
 # ---- SIGTERM mid-clip: stops, stores what it has, exits 0 ----
-"${run[@]}" --set "signing.key_file=$key" --set pipeline.replay_pace=realtime --set "store.dir=$tmp/term" \
+"${run[@]}" --set "signing.key_file=$key" --set pipeline.replay_pace=realtime --set store.backend=folder --set "store.dir=$tmp/term" \
 	--source "file:$tmp/clip.avi" --report "$tmp/term.json" 2>"$tmp/term.log" &
 pid=$!
 sleep 6
@@ -101,7 +101,7 @@ with open(sys.argv[3], "w") as out:
 listener=$!
 sleep 1
 NOTIFY_SOCKET=$tmp/notify.sock "${run[@]}" --config "$site" --set "signing.key_file=$key" \
-	--set pipeline.replay_pace=realtime --set "store.dir=$tmp/hup" --start-time $start \
+	--set pipeline.replay_pace=realtime --set store.backend=folder --set "store.dir=$tmp/hup" --start-time $start \
 	--source "file:$tmp/clip.avi" 2>"$tmp/hup.log" &
 pid=$!
 sleep 3
@@ -129,20 +129,20 @@ check "SIGHUP: reads after the reload carry the new lane" '[ $? -eq 0 ]'
 check "systemd: READY=1 and STATUS sent" 'grep -q "READY=1" "$tmp/notify.txt" && grep -q "STATUS=" "$tmp/notify.txt"'
 
 # ---- bad input: clear errors and documented exit statuses ----
-"${run[@]}" "${common[@]}" --set "store.dir=$tmp/x" --source "file:$tmp/missing.avi" 2>"$tmp/err"
+"${run[@]}" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/x" --source "file:$tmp/missing.avi" 2>"$tmp/err"
 check "missing video: exit 69" '[ $? -eq 69 ]'
 head -c 300000 /dev/urandom >"$tmp/corrupt.mp4"
-"${run[@]}" "${common[@]}" --set "store.dir=$tmp/x" --source "file:$tmp/corrupt.mp4" 2>"$tmp/err"
+"${run[@]}" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/x" --source "file:$tmp/corrupt.mp4" 2>"$tmp/err"
 check "corrupt video: exit 69 with a message" '[ $? -eq 69 ] && [ -s "$tmp/err" ]'
-"${run[@]}" "${common[@]}" --set "store.dir=$tmp/x" --source "tape:/dev/st0" 2>"$tmp/err"
+"${run[@]}" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/x" --source "tape:/dev/st0" 2>"$tmp/err"
 check "bad --source: exit 64" '[ $? -eq 64 ]'
-"${run[@]}" "${common[@]}" --set "store.dir=$tmp/x" --source camera 2>"$tmp/err"
+"${run[@]}" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/x" --source camera 2>"$tmp/err"
 status=$?
 check "no camera here: exit 69 with a message (got $status)" '[ $status -eq 69 ] && grep -qi "camera" "$tmp/err"'
 chmod 644 "$key"
-"${run[@]}" "${common[@]}" --set "store.dir=$tmp/x" --source "file:$tmp/clip.avi" 2>"$tmp/err"
+"${run[@]}" "${common[@]}" --set store.backend=folder --set "store.dir=$tmp/x" --source "file:$tmp/clip.avi" 2>"$tmp/err"
 check "world-readable key refused: exit 78 naming the fix" '[ $? -eq 78 ] && grep -q "600" "$tmp/err"'
-"${run[@]}" "${common[@]}" --set "signing.key_file=$tmp/nokey.pem" --set "store.dir=$tmp/x" \
+"${run[@]}" "${common[@]}" --set "signing.key_file=$tmp/nokey.pem" --set store.backend=folder --set "store.dir=$tmp/x" \
 	--source "file:$tmp/clip.avi" 2>"$tmp/err"
 check "missing key: exit 78 pointing at --gen-key" '[ $? -eq 78 ] && grep -q "gen-key" "$tmp/err"'
 
