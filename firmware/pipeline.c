@@ -113,6 +113,9 @@ struct anpr_pipeline {
 	int lane;
 	char direction[DIRECTION_BUF];
 
+	/* Copies of the strings cfg pointed to: the caller may free its configuration on reload. */
+	char *device, *site, *firmware, *source_path, *pixel_format, *model;
+
 	/* The emitter's own state. */
 	anpr_evidence_work ev;
 	uint64_t last_seq;
@@ -655,6 +658,18 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 	if (!p)
 		return ANPR_ERR_NOMEM;
 	p->cfg = *cfg;
+	p->device = strdup(cfg->device);
+	p->site = strdup(cfg->site);
+	p->firmware = strdup(cfg->firmware);
+	p->source_path = cfg->source.path ? strdup(cfg->source.path) : NULL;
+	p->pixel_format = cfg->source.pixel_format ? strdup(cfg->source.pixel_format) : NULL;
+	p->model = cfg->reader.model ? strdup(cfg->reader.model) : NULL;
+	p->cfg.device = p->device;
+	p->cfg.site = p->site;
+	p->cfg.firmware = p->firmware;
+	p->cfg.source.path = p->source_path;
+	p->cfg.source.pixel_format = p->pixel_format;
+	p->cfg.reader.model = p->model;
 	pool_init(&p->slot_pool, offsetof(slot, next_free));
 	pool_init(&p->keep_pool, offsetof(keepsake, next_free));
 	pool_init(&p->job_pool, offsetof(emit_job, next_free));
@@ -669,6 +684,11 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 	atomic_store(&p->source_error, ANPR_ERR_OK);
 	anpr_store_chain(cfg->store, &p->last_seq, p->last_sha);
 
+	if (!p->device || !p->site || !p->firmware || (cfg->source.path && !p->source_path) ||
+	    (cfg->source.pixel_format && !p->pixel_format) || (cfg->reader.model && !p->model)) {
+		err = ANPR_ERR_NOMEM;
+		goto out;
+	}
 	err = alloc_all(p);
 	if (err)
 		goto out;
@@ -861,6 +881,12 @@ void anpr_pipeline_close(anpr_pipeline *p)
 	free(p->readers);
 	free(p->worker_th);
 	free(p->worker_args);
+	free(p->device);
+	free(p->site);
+	free(p->firmware);
+	free(p->source_path);
+	free(p->pixel_format);
+	free(p->model);
 	pool_destroy(&p->slot_pool);
 	pool_destroy(&p->keep_pool);
 	pool_destroy(&p->job_pool);

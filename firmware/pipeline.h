@@ -42,12 +42,12 @@ typedef struct anpr_read_event {
 } anpr_read_event;
 
 typedef struct anpr_pipeline_cfg {
-	anpr_source_cfg source; /* strings borrowed until close */
+	anpr_source_cfg source; /* its strings are copied */
 	anpr_reader_cfg reader;
 	anpr_tracker_cfg tracker; /* keep/drop/user and the frame size are filled in */
 	int workers;              /* >= 1 */
 	int frame_queue;          /* >= 1 */
-	/* Identity printed on every read; borrowed until close. */
+	/* Identity printed on every read; copied. */
 	const char *device, *site, *direction, *firmware;
 	int lane;
 	anpr_signer *signer; /* borrowed; used by the emitter thread only */

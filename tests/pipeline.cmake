@@ -43,3 +43,8 @@ if(TARGET anpr-bofsim AND NOT ANPR_SANITIZE)
                    "$<TARGET_FILE:anpr-synth>" "$<TARGET_FILE:anpr-bofsim>" ${CMAKE_SOURCE_DIR}/tools/make-dev-pki.sh)
   set_tests_properties(store_forward PROPERTIES LABELS integration TIMEOUT 3600)
 endif()
+
+# Benchmark (make bench): signed reads appended to the ring buffer, then drained to anpr-bofsim.
+add_executable(bench_uplink bench/bench_uplink.c)
+target_link_libraries(bench_uplink PRIVATE anpr_pipeline anpr_warnings)
+set_target_properties(bench_uplink PROPERTIES LINKER_LANGUAGE CXX)

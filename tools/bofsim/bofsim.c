@@ -33,6 +33,7 @@
 #include "log.h"
 #include "readcheck.h"
 #include "sign.h"
+#include "verifypool.h"
 
 #define READ_SLICE_MS 500 /* each blocking read waits this long before checking for shutdown */
 #define HANDSHAKE_TIMEOUT_MS 10000
@@ -63,8 +64,10 @@ typedef struct conn {
 	struct anpr_bofsim *srv;
 	mbedtls_net_context net;
 	mbedtls_ssl_context ssl;
-	mbedtls_pk_context peer_key; /* the device key from the client certificate */
-	char kid[ANPR_SIGN_KID_BUF];
+	anpr_readcheck_key *peer_key; /* the device key from the client certificate, parsed once */
+	unsigned char *peer_spki;     /* its SubjectPublicKeyInfo DER, for the verification helpers */
+	size_t peer_spki_len;
+	char kid[ANPR_SIGN_KID_BUF]; /* computed once per connection */
 	char peer[64];
 	char buf[ANPR_HTTPHEAD_MAX + 1]; /* head, and bytes read past it */
 	size_t have;
@@ -84,6 +87,7 @@ struct anpr_bofsim {
 	mbedtls_x509_crt ca;
 	mbedtls_pk_context key;
 	anpr_bofdb *db;
+	anpr_verifypool *verify; /* shared by every connection */
 	atomic_bool stopping;
 	pthread_mutex_t lock; /* counters and the fault generator */
 	counters c;
@@ -280,6 +284,8 @@ static bool handle_reads(conn *c, const char *body, size_t len, bool keep_alive)
 	anpr_bofsim *s = c->srv;
 	anpr_batch *b = NULL;
 	anpr_readcheck_read rds[ANPR_BATCH_MAX_READS];
+	anpr_readcheck_fault faults[ANPR_BATCH_MAX_READS];
+	const char *whys[ANPR_BATCH_MAX_READS];
 	const anpr_readcheck_read *ok_reads[ANPR_BATCH_MAX_READS];
 	const char *ok_jws[ANPR_BATCH_MAX_READS];
 	size_t ok_index[ANPR_BATCH_MAX_READS];
@@ -301,10 +307,14 @@ static bool handle_reads(conn *c, const char *body, size_t len, bool keep_alive)
 	COUNT(s, batches, 1);
 	COUNT(s, received, b->n_reads);
 	uint64_t rejected = 0, bad_sig = 0, stored = 0, dup = 0, conflicts = 0;
+	/* The checks run in parallel; what follows them (logs, the rejected table) keeps the batch's order. */
+	const anpr_verifypool_key key = {
+		.key = c->peer_key, .spki = c->peer_spki, .spki_len = c->peer_spki_len, .kid = c->kid
+	};
+	anpr_verifypool_run(s->verify, b, &key, rds, faults, whys);
 	for (size_t i = 0; i < b->n_reads; i++) {
-		const char *why = NULL;
-		anpr_readcheck_fault f =
-		    anpr_readcheck_verify(&b->reads[i], &c->peer_key, c->kid, &rds[i], &why);
+		const char *why = whys[i];
+		anpr_readcheck_fault f = faults[i];
 		if (f != ANPR_READCHECK_OK) {
 			res[i] = (result){ "rejected", why };
 			rejected++;
@@ -545,8 +555,13 @@ static bool load_peer(conn *c)
 	if (!crt || crt->pk_raw.len == 0)
 		return false;
 	anpr_sha256_hex(crt->pk_raw.p, crt->pk_raw.len, c->kid);
-	if (mbedtls_pk_parse_public_key(&c->peer_key, crt->pk_raw.p, crt->pk_raw.len) != 0)
+	if (anpr_readcheck_key_open(crt->pk_raw.p, crt->pk_raw.len, &c->peer_key) != ANPR_ERR_OK)
 		return false;
+	c->peer_spki = malloc(crt->pk_raw.len);
+	if (!c->peer_spki)
+		return false;
+	memcpy(c->peer_spki, crt->pk_raw.p, crt->pk_raw.len);
+	c->peer_spki_len = crt->pk_raw.len;
 	return true;
 }
 
@@ -558,7 +573,9 @@ static void *conn_main(void *arg)
 	int rc;
 
 	mbedtls_ssl_init(&c->ssl);
-	mbedtls_pk_init(&c->peer_key);
+	c->peer_key = NULL;
+	c->peer_spki = NULL;
+	c->peer_spki_len = 0;
 	c->have = 0;
 	if ((rc = mbedtls_ssl_setup(&c->ssl, &s->conf)) != 0) {
 		ANPR_LOGE("TLS setup failed: %s", tls_error(rc, err, sizeof(err)));
@@ -585,7 +602,10 @@ static void *conn_main(void *arg)
 		;
 	mbedtls_ssl_close_notify(&c->ssl);
 out:
-	mbedtls_pk_free(&c->peer_key);
+	anpr_readcheck_key_free(c->peer_key);
+	c->peer_key = NULL;
+	free(c->peer_spki);
+	c->peer_spki = NULL;
 	mbedtls_ssl_free(&c->ssl);
 	atomic_store(&c->done, true);
 	return NULL;
@@ -756,6 +776,22 @@ anpr_err anpr_bofsim_open(const anpr_bofsim_cfg *cfg, anpr_bofsim **out, char *d
 	err = anpr_bofdb_open(cfg->db, &s->db, diag, diag_len);
 	if (err != ANPR_ERR_OK)
 		goto out;
+	unsigned threads = cfg->verify_threads;
+	if (threads == 0) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = online < 1                             ? 1
+			  : online > ANPR_VERIFYPOOL_THREADS_MAX ? ANPR_VERIFYPOOL_THREADS_MAX
+								 : (unsigned)online;
+	}
+	if (threads > ANPR_VERIFYPOOL_THREADS_MAX)
+		threads = ANPR_VERIFYPOOL_THREADS_MAX;
+	/* The connection's own thread is one of them. */
+	err = anpr_verifypool_open(threads - 1, &s->verify);
+	if (err != ANPR_ERR_OK) {
+		diagf(diag, diag_len, "cannot start %u verification threads: %s", threads - 1,
+		      anpr_strerror(err));
+		goto out;
+	}
 	if ((rc = mbedtls_net_bind(&s->listen, cfg->host, cfg->port, MBEDTLS_NET_PROTO_TCP)) != 0) {
 		diagf(diag, diag_len, "cannot listen on %s:%s: %s", cfg->host, cfg->port,
 		      tls_error(rc, e, sizeof(e)));
@@ -793,6 +829,7 @@ void anpr_bofsim_close(anpr_bofsim *s)
 	if (!s)
 		return;
 	mbedtls_net_free(&s->listen);
+	anpr_verifypool_close(s->verify);
 	anpr_bofdb_close(s->db);
 	mbedtls_ssl_config_free(&s->conf);
 	mbedtls_x509_crt_free(&s->cert);

@@ -32,6 +32,7 @@ typedef struct anpr_bofsim_cfg {
 	uint64_t seed;              /* for the fault probabilities */
 	unsigned idle_timeout_s;    /* a keep-alive connection idle this long is closed */
 	unsigned request_timeout_s; /* a request (head and body) must arrive within this */
+	unsigned verify_threads;    /* threads checking a batch, the connection's own included; 0: CPUs */
 } anpr_bofsim_cfg;
 
 typedef struct anpr_bofsim anpr_bofsim;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "exit_codes.h"
+#include "verifypool.h"
 #include "version.h"
 
 static const char k_usage[] =
@@ -30,6 +31,8 @@ static const char k_usage[] =
     "  --report PATH        JSON counters, rewritten every second and on exit\n"
     "  --idle-timeout S     close a keep-alive connection idle S seconds (default 30)\n"
     "  --request-timeout S  a request must arrive within S seconds of its first byte (default 60)\n"
+    "  --verify-threads N   verify the reads of a batch on N threads (1..64), the connection's\n"
+    "                       own included; 1 checks them one after another (default: online CPUs)\n"
     "  --log-level LEVEL    error, warn, info (default) or debug\n\n"
     "Fault injection (for the unit's retry logic):\n"
     "  --refuse             close every connection right after accepting it\n"
@@ -65,6 +68,7 @@ enum {
 	OPT_IDLE,
 	OPT_REQUEST_TIMEOUT,
 	OPT_LOG_LEVEL,
+	OPT_VERIFY_THREADS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -155,6 +159,7 @@ int anpr_bofsim_cfg_parse(int argc, char **argv, anpr_bofsim_cfg *cfg, anpr_bofs
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "verify-threads", required_argument, NULL, OPT_VERIFY_THREADS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -236,6 +241,12 @@ int anpr_bofsim_cfg_parse(int argc, char **argv, anpr_bofsim_cfg *cfg, anpr_bofs
 				return usage_error("--request-timeout wants seconds 1..86400, not '%s'",
 						   optarg);
 			cfg->request_timeout_s = (unsigned)v;
+			break;
+		case OPT_VERIFY_THREADS:
+			if (!parse_u64(optarg, 1, ANPR_VERIFYPOOL_THREADS_MAX, &v))
+				return usage_error("--verify-threads wants 1..%d, not '%s'",
+						   ANPR_VERIFYPOOL_THREADS_MAX, optarg);
+			cfg->verify_threads = (unsigned)v;
 			break;
 		case OPT_LOG_LEVEL:
 			st->log_level = optarg;

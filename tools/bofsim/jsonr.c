@@ -202,6 +202,24 @@ static const char *parse_string(parser *p, size_t *out_len)
 			fail(p, ANPR_ERR_TOO_BIG, "string longer than %zu bytes", p->lim.max_string);
 			return NULL;
 		}
+		/*
+		 * A run of plain printable ASCII (the base64 images are almost all of a batch) is copied
+		 * at once. The run stops where the checks above would next fail, so errors are unchanged.
+		 */
+		size_t room = p->lim.max_string + 1 - (size_t)(o - start);
+		size_t run = 0;
+		while (run < room && p->pos + run < p->len) {
+			unsigned char a = (unsigned char)p->s[p->pos + run];
+			if (a < 0x20 || a >= 0x80 || a == '"' || a == '\\')
+				break;
+			run++;
+		}
+		if (run) {
+			memcpy(o, p->s + p->pos, run);
+			o += run;
+			p->pos += run;
+			continue;
+		}
 		unsigned char c = (unsigned char)p->s[p->pos];
 		if (c == '"') {
 			p->pos++;

@@ -25,19 +25,24 @@ static const anpr_jsonr_limits payload_limits = {
 	.max_depth = 4, .max_nodes = 256, .max_string = 4096, .max_members = 64
 };
 
+/* base64url digit values, -1 for every other byte. */
+static const int8_t b64tab[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1, -1, 0,  1,  2,  3,  4,  5,  6,
+	7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48,
+	49, 50, 51, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 static int b64val(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	return b64tab[(unsigned char)c];
 }
 
 uint8_t *anpr_readcheck_b64url_decode(const char *s, size_t len, size_t *out_len)
@@ -49,10 +54,21 @@ uint8_t *anpr_readcheck_b64url_decode(const char *s, size_t len, size_t *out_len
 	uint8_t *out = malloc(n + 1);
 	if (!out)
 		return NULL;
-	size_t o = 0;
+	size_t o = 0, i = 0;
 	uint32_t acc = 0;
 	unsigned bits = 0;
-	for (size_t i = 0; i < len; i++) {
+	/* Whole quads first, four digits to three bytes (the images are most of a batch); then the tail. */
+	for (; i + 4 <= len; i += 4) {
+		int v0 = b64val(s[i]), v1 = b64val(s[i + 1]), v2 = b64val(s[i + 2]), v3 = b64val(s[i + 3]);
+		if ((v0 | v1 | v2 | v3) < 0)
+			goto bad;
+		uint32_t q = (uint32_t)v0 << 18 | (uint32_t)v1 << 12 | (uint32_t)v2 << 6 | (uint32_t)v3;
+		out[o] = (uint8_t)(q >> 16);
+		out[o + 1] = (uint8_t)(q >> 8);
+		out[o + 2] = (uint8_t)q;
+		o += 3;
+	}
+	for (; i < len; i++) {
 		int v = b64val(s[i]);
 		if (v < 0)
 			goto bad;
@@ -119,8 +135,124 @@ void anpr_readcheck_clear(anpr_readcheck_read *rd)
 	memset(rd, 0, sizeof(*rd));
 }
 
-/* ECDSA P-256 over SHA-256 of the signing input, with the JWS's raw r || s. */
-static bool verify_es256(mbedtls_pk_context *key, const char *input, size_t input_len, const uint8_t *rs)
+struct anpr_readcheck_key {
+	mbedtls_pk_context pk;
+	/*
+	 * P-256 with its generator replaced by the device key Q. mbedTLS keeps
+	 * the comb table of a group's generator once computed, but computes it
+	 * afresh for any other point, which is most of the cost of an ECDSA
+	 * verify; so u2 * Q is computed in this group and the table for Q is
+	 * built once per key instead of once per read.
+	 */
+	mbedtls_ecp_group gq;
+	bool fast; /* gq is ready */
+};
+
+anpr_err anpr_readcheck_key_open(const unsigned char *spki, size_t spki_len, anpr_readcheck_key **out)
+{
+	anpr_readcheck_key *k;
+
+	if (!spki || !out)
+		return ANPR_ERR_INVAL;
+	*out = NULL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return ANPR_ERR_NOMEM;
+	mbedtls_pk_init(&k->pk);
+	mbedtls_ecp_group_init(&k->gq);
+	if (mbedtls_pk_parse_public_key(&k->pk, spki, spki_len) != 0) {
+		anpr_readcheck_key_free(k);
+		return ANPR_ERR_CRYPTO;
+	}
+	mbedtls_ecp_keypair *ec = mbedtls_pk_can_do(&k->pk, MBEDTLS_PK_ECKEY) ? mbedtls_pk_ec(k->pk) : NULL;
+	if (ec && ec->grp.id == MBEDTLS_ECP_DP_SECP256R1 &&
+	    mbedtls_ecp_group_load(&k->gq, MBEDTLS_ECP_DP_SECP256R1) == 0 && k->gq.T_size == 0 &&
+	    mbedtls_ecp_check_pubkey(&k->gq, &ec->Q) == 0) {
+		/*
+		 * A loaded group's constants and any table (T_size 0) point into static
+		 * data, and are not freed (its h is 1): the generator is replaced by a
+		 * point of our own, not written over, and anpr_readcheck_key_free() frees it.
+		 */
+		k->gq.T = NULL;
+		mbedtls_ecp_point_init(&k->gq.G);
+		k->fast = true;
+		if (mbedtls_ecp_copy(&k->gq.G, &ec->Q) != 0) {
+			anpr_readcheck_key_free(k);
+			return ANPR_ERR_NOMEM;
+		}
+	}
+	*out = k;
+	return ANPR_ERR_OK;
+}
+
+void anpr_readcheck_key_free(anpr_readcheck_key *k)
+{
+	if (!k)
+		return;
+	if (k->fast)
+		mbedtls_ecp_point_free(&k->gq.G);
+	mbedtls_ecp_group_free(&k->gq);
+	mbedtls_pk_free(&k->pk);
+	free(k);
+}
+
+/*
+ * ECDSA verification as mbedtls_ecdsa_verify() does it (SEC1 4.1.4), but
+ * with u2 * Q taken in k->gq, where Q's comb table is kept: R = u1 G + u2 Q,
+ * valid when R is not zero and x(R) mod n = r.
+ */
+static bool verify_p256_cached(anpr_readcheck_key *k, const uint8_t digest[ANPR_SHA256_LEN],
+			       const mbedtls_mpi *r, const mbedtls_mpi *s)
+{
+	mbedtls_ecp_group *grp = &mbedtls_pk_ec(k->pk)->grp;
+	mbedtls_mpi e, sinv, u1, u2, one, v;
+	mbedtls_ecp_point R, R2;
+	bool ok = false;
+
+	mbedtls_mpi_init(&e);
+	mbedtls_mpi_init(&sinv);
+	mbedtls_mpi_init(&u1);
+	mbedtls_mpi_init(&u2);
+	mbedtls_mpi_init(&one);
+	mbedtls_mpi_init(&v);
+	mbedtls_ecp_point_init(&R);
+	mbedtls_ecp_point_init(&R2);
+	/* r and s in 1..n-1. */
+	if (mbedtls_mpi_cmp_int(r, 1) < 0 || mbedtls_mpi_cmp_mpi(r, &grp->N) >= 0 ||
+	    mbedtls_mpi_cmp_int(s, 1) < 0 || mbedtls_mpi_cmp_mpi(s, &grp->N) >= 0)
+		goto out;
+	/* e: the 256-bit digest as a number, reduced once mod n (as mbedTLS's derive_mpi). */
+	if (mbedtls_mpi_read_binary(&e, digest, ANPR_SHA256_LEN) != 0)
+		goto out;
+	if (mbedtls_mpi_cmp_mpi(&e, &grp->N) >= 0 && mbedtls_mpi_sub_mpi(&e, &e, &grp->N) != 0)
+		goto out;
+	/* u1 = e / s, u2 = r / s mod n; u2 is never 0 (n is prime, r and s are not 0). */
+	if (mbedtls_mpi_inv_mod(&sinv, s, &grp->N) != 0 || mbedtls_mpi_mul_mpi(&u1, &e, &sinv) != 0 ||
+	    mbedtls_mpi_mod_mpi(&u1, &u1, &grp->N) != 0 || mbedtls_mpi_mul_mpi(&u2, r, &sinv) != 0 ||
+	    mbedtls_mpi_mod_mpi(&u2, &u2, &grp->N) != 0 || mbedtls_mpi_lset(&one, 1) != 0)
+		goto out;
+	/* u2 Q with Q's kept table, then u1 G + 1 (u2 Q) (a multiplication by 1 is a copy). */
+	if (mbedtls_ecp_mul(&k->gq, &R2, &u2, &k->gq.G, NULL, NULL) != 0 ||
+	    mbedtls_ecp_muladd(grp, &R, &u1, &grp->G, &one, &R2) != 0 || mbedtls_ecp_is_zero(&R))
+		goto out;
+	if (mbedtls_mpi_mod_mpi(&v, &R.X, &grp->N) != 0)
+		goto out;
+	ok = mbedtls_mpi_cmp_mpi(&v, r) == 0;
+out:
+	mbedtls_mpi_free(&e);
+	mbedtls_mpi_free(&sinv);
+	mbedtls_mpi_free(&u1);
+	mbedtls_mpi_free(&u2);
+	mbedtls_mpi_free(&one);
+	mbedtls_mpi_free(&v);
+	mbedtls_ecp_point_free(&R);
+	mbedtls_ecp_point_free(&R2);
+	return ok;
+}
+
+/* ECDSA P-256 over SHA-256 of the signing input, with the JWS's raw r || s; k (or NULL) speeds it up. */
+static bool verify_es256(mbedtls_pk_context *key, anpr_readcheck_key *k, const char *input, size_t input_len,
+			 const uint8_t *rs)
 {
 	uint8_t digest[ANPR_SHA256_LEN];
 	mbedtls_mpi r, s;
@@ -135,8 +267,12 @@ static bool verify_es256(mbedtls_pk_context *key, const char *input, size_t inpu
 	mbedtls_mpi_init(&r);
 	mbedtls_mpi_init(&s);
 	if (mbedtls_mpi_read_binary(&r, rs, COORD_LEN) == 0 &&
-	    mbedtls_mpi_read_binary(&s, rs + COORD_LEN, COORD_LEN) == 0)
-		ok = mbedtls_ecdsa_verify(&ec->grp, digest, sizeof(digest), &ec->Q, &r, &s) == 0;
+	    mbedtls_mpi_read_binary(&s, rs + COORD_LEN, COORD_LEN) == 0) {
+		if (k && k->fast)
+			ok = verify_p256_cached(k, digest, &r, &s);
+		else
+			ok = mbedtls_ecdsa_verify(&ec->grp, digest, sizeof(digest), &ec->Q, &r, &s) == 0;
+	}
 	mbedtls_mpi_free(&r);
 	mbedtls_mpi_free(&s);
 	return ok;
@@ -179,8 +315,8 @@ static const char *check_image(const anpr_jsonr *doc, const anpr_jsonr_node *met
 	return NULL;
 }
 
-anpr_readcheck_fault anpr_readcheck_verify(const anpr_batch_read *r, mbedtls_pk_context *key, const char *kid,
-					   anpr_readcheck_read *out, const char **why)
+static anpr_readcheck_fault check(const anpr_batch_read *r, mbedtls_pk_context *key, anpr_readcheck_key *k,
+				  const char *kid, anpr_readcheck_read *out, const char **why)
 {
 	anpr_readcheck_fault fault = ANPR_READCHECK_MALFORMED;
 	uint8_t *header = NULL, *sig = NULL, *payload = NULL;
@@ -241,7 +377,7 @@ anpr_readcheck_fault anpr_readcheck_verify(const anpr_batch_read *r, mbedtls_pk_
 	}
 
 	/* 3. The signature, over the bytes received: nothing is canonicalised. */
-	if (key && !verify_es256(key, r->jws, (size_t)(dot2 - r->jws), sig)) {
+	if (key && !verify_es256(key, k, r->jws, (size_t)(dot2 - r->jws), sig)) {
 		fault = ANPR_READCHECK_BAD_SIGNATURE;
 		*why = "signature does not verify";
 		goto out;
@@ -307,4 +443,16 @@ out:
 	free(sig);
 	free(payload);
 	return fault;
+}
+
+anpr_readcheck_fault anpr_readcheck_verify(const anpr_batch_read *r, mbedtls_pk_context *key, const char *kid,
+					   anpr_readcheck_read *out, const char **why)
+{
+	return check(r, key, NULL, kid, out, why);
+}
+
+anpr_readcheck_fault anpr_readcheck_verify_key(const anpr_batch_read *r, anpr_readcheck_key *key,
+					       const char *kid, anpr_readcheck_read *out, const char **why)
+{
+	return check(r, key ? &key->pk : NULL, key, kid, out, why);
 }

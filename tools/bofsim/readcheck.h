@@ -52,6 +52,32 @@ typedef struct anpr_readcheck_read {
 anpr_readcheck_fault anpr_readcheck_verify(const anpr_batch_read *r, mbedtls_pk_context *key, const char *kid,
 					   anpr_readcheck_read *out, const char **why);
 
+/*
+ * A device key prepared for verifying many reads: the parsed key, and for
+ * P-256 the precomputation mbedTLS would otherwise redo for every signature.
+ * One thread at a time (it caches as it goes).
+ */
+typedef struct anpr_readcheck_key anpr_readcheck_key;
+
+/*
+ * Parses a SubjectPublicKeyInfo DER (spki is borrowed for the call).
+ * Errors: ANPR_ERR_INVAL, ANPR_ERR_NOMEM, ANPR_ERR_CRYPTO (not a public key).
+ * The caller frees *out with anpr_readcheck_key_free(). Any thread.
+ */
+ANPR_MUST_CHECK anpr_err anpr_readcheck_key_open(const unsigned char *spki, size_t spki_len,
+						 anpr_readcheck_key **out);
+
+/* Frees a key; accepts NULL. */
+void anpr_readcheck_key_free(anpr_readcheck_key *key);
+
+/*
+ * anpr_readcheck_verify() with a prepared key: the same answers, faster.
+ * key may be NULL (structural check only). Any thread; key must not be used
+ * by another thread meanwhile.
+ */
+anpr_readcheck_fault anpr_readcheck_verify_key(const anpr_batch_read *r, anpr_readcheck_key *key,
+					       const char *kid, anpr_readcheck_read *out, const char **why);
+
 /* Frees what *rd holds and zeroes it; accepts a zeroed struct. */
 void anpr_readcheck_clear(anpr_readcheck_read *rd);
 
