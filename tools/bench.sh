@@ -20,11 +20,29 @@ fi
 
 for b in "$bin"/bench_*; do
 	echo "== $(basename "$b")"
-	if [ "$(basename "$b")" = bench_reader ]; then
-		"$b" "$synth_dir/synth_00000.jpg"
-	else
-		"$b"
-	fi
+	case $(basename "$b") in
+	bench_reader) "$b" "$synth_dir/synth_00000.jpg" ;;
+	bench_spool) # the ring buffer on this machine's disk, recovery at two sizes
+		rm -rf "$out/spool" && mkdir -p "$out/spool"
+		"$b" "$out/spool" 1024 4096
+		rm -rf "$out/spool" ;;
+	bench_uplink) # signed reads appended, then drained to anpr-bofsim over mutual TLS
+		bw=$(mktemp -d)
+		mkdir -m 700 "$bw/keys"
+		"$bin/anprd" --set "signing.key_file=$bw/keys/unit7.pem" --gen-key >/dev/null 2>&1
+		"$root/tools/make-dev-pki.sh" "$bw/pki" "$bw/keys/unit7.pem" >/dev/null
+		"$bin/anpr-bofsim" --listen 127.0.0.1:0 --cert "$bw/pki/server.pem" --key "$bw/pki/server.key" \
+			--ca "$bw/pki/ca.pem" --db "$bw/bo.db" --log-level warn >"$bw/bof.out" &
+		bof=$!
+		sleep 1
+		port=$(grep -o "listening on [0-9]*" "$bw/bof.out" | grep -o "[0-9]*$")
+		"$b" "$bw/spool" "$bw/keys/unit7.pem" "https://localhost:$port" "$bw/pki/ca.pem" \
+			"$bw/pki/devices/unit7.pem" 2000 2>/dev/null || echo "bench_uplink failed"
+		kill $bof
+		wait $bof 2>/dev/null || true
+		rm -rf "$bw" ;;
+	*) "$b" ;;
+	esac
 done
 
 : >"$out/reader.jsonl"
