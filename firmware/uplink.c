@@ -306,8 +306,11 @@ static void failed(anpr_uplink *u, int http, const char *why)
 	pthread_mutex_unlock(&u->mu);
 }
 
-/* Applies a 200's acknowledgements. */
-static void acknowledged(anpr_uplink *u)
+/*
+ * Applies a 200's acknowledgements. False when the reply acknowledged none
+ * of the batch's reads (not an acknowledgement, or none of our ids).
+ */
+static bool acknowledged(anpr_uplink *u)
 {
 	anpr_ack acks[MAX_BATCH];
 	uint64_t done[MAX_BATCH], bad[MAX_BATCH];
@@ -318,7 +321,7 @@ static void acknowledged(anpr_uplink *u)
 		ANPR_LOGW("the back office's reply is not a valid acknowledgement (%s); resending later",
 			  anpr_strerror(err));
 		failed(u, 200, "invalid acknowledgement");
-		return;
+		return false;
 	}
 	for (size_t i = 0; i < n && i < MAX_BATCH; i++) {
 		uint64_t seq = id_seq(u, acks[i].id);
@@ -353,6 +356,7 @@ static void acknowledged(anpr_uplink *u)
 	if (n_done + n_bad < u->n_batch)
 		ANPR_LOGW("%zu reads of the batch were not acknowledged; they will be sent again",
 			  u->n_batch - n_done - n_bad);
+	return n_done + n_bad > 0 || u->n_batch == 0;
 }
 
 /* Sends one batch; returns how long to wait before the next (0: go on). */
@@ -380,7 +384,11 @@ static int64_t send_batch(anpr_uplink *u, const char *body, size_t len)
 	}
 	curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &http);
 	if (http == 200) {
-		acknowledged(u);
+		if (!acknowledged(u)) {
+			/* As a 5xx: resending at once would hammer a back office that answers junk. */
+			set_state(u, ANPR_UPLINK_BACKOFF);
+			return backoff_ms(u);
+		}
 		u->attempt = 0;
 		if (u->split < u->cfg.batch_max)
 			u->split *= 2; /* grow back after a split */

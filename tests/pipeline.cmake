@@ -42,6 +42,11 @@ if(TARGET anpr-bofsim AND NOT ANPR_SANITIZE)
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_store_forward.sh "$<TARGET_FILE:anprd>"
                    "$<TARGET_FILE:anpr-synth>" "$<TARGET_FILE:anpr-bofsim>" ${CMAKE_SOURCE_DIR}/tools/make-dev-pki.sh)
   set_tests_properties(store_forward PROPERTIES LABELS integration TIMEOUT 3600)
+  # The uplink against hostile 200s (not JSON, over the 1 MiB cap, wrong ids, half the ids): no read lost.
+  add_test(NAME uplink_hostile
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_uplink_hostile.sh "$<TARGET_FILE:anprd>"
+                   "$<TARGET_FILE:anpr-synth>" "$<TARGET_FILE:anpr-bofsim>" ${CMAKE_SOURCE_DIR}/tools/make-dev-pki.sh)
+  set_tests_properties(uplink_hostile PROPERTIES LABELS integration TIMEOUT 900)
 endif()
 
 # Benchmark (make bench): signed reads appended to the ring buffer, then drained to anpr-bofsim.

@@ -241,6 +241,33 @@ start faults
 code=$(post "$tmp/all.json")
 check "the retry after a dropped answer: all duplicate" '[ "$code" = 200 ] && [ "$(count duplicate)" -eq "$n" ]'
 stop
+# Hostile 200s, each after storing the batch. shape: what $tmp/resp holds against the ids sent.
+shape() {
+	$py -c 'import json, sys
+sent = [r["id"] for r in json.load(open(sys.argv[1]))["reads"]]
+raw = open(sys.argv[2], "rb").read()
+try:
+    ids = [r["id"] for r in json.loads(raw)["results"]]
+except (ValueError, KeyError, TypeError):
+    print("notjson", len(raw)); sys.exit()
+print("json", len(raw), len(sent), len(ids), sum(i in sent for i in ids), len(set(ids)))' "$tmp/all.json" "$tmp/resp"
+}
+for fault in garbage huge wrong-ids partial; do
+	start "reply-$fault" --reply-$fault 1 --seed 5
+	code=$(post "$tmp/all.json")
+	got=$(shape)
+	stop
+	check "--reply-$fault: 200 after storing the batch (got $code)" \
+		'[ "$code" = 200 ] && [ "$(rep "reply-$fault" stored)" -eq "$n" ] && [ "$(rep "reply-$fault" "reply_${fault/-/_}")" -eq 1 ]'
+	case $fault in
+	garbage) check "--reply-garbage: the body is not JSON ($got)" '[ "${got%% *}" = notjson ]' ;;
+	huge) check "--reply-huge: 3 MiB of JSON with every result ($got)" '[ "$got" = "json 3145728 $n $n $n $n" ]' ;;
+	wrong-ids) check "--reply-wrong-ids: one result per read for an id not sent, plus one right ($got)" \
+		'[ "$(echo "$got" | cut -d" " -f1,3-)" = "json $n $((n + 1)) 1 $((n + 1))" ]' ;;
+	partial) check "--reply-partial: half the ids ($got)" \
+		'[ "$(echo "$got" | cut -d" " -f1,3-)" = "json $n $((n / 2)) $((n / 2)) $((n / 2))" ]' ;;
+	esac
+done
 start faults --reject-all
 code=$(post "$tmp/all.json")
 check "--reject-all: 401" '[ "$code" = 401 ]'
@@ -268,6 +295,8 @@ stop
 check "missing options: exit 64" '[ $? -eq 64 ] && grep -q "required" "$tmp/err"'
 "$bofsim" --fail-500 2 --cert a --key b --ca c --db d >/dev/null 2>"$tmp/err"
 check "bad probability: exit 64" '[ $? -eq 64 ]'
+"$bofsim" --reply-partial -0.5 --cert a --key b --ca c --db d >/dev/null 2>"$tmp/err"
+check "bad --reply-partial probability: exit 64 naming it" '[ $? -eq 64 ] && grep -q reply-partial "$tmp/err"'
 "$bofsim" --listen 127.0.0.1:0 --cert "$tmp/nothing.pem" --key "$pki/server.key" --ca "$pki/ca.pem" \
 	--db "$tmp/x.db" >/dev/null 2>"$tmp/err"
 check "unreadable certificate: exit 78 naming it" '[ $? -eq 78 ] && grep -q nothing.pem "$tmp/err"'

@@ -106,10 +106,10 @@ check "every signature verified" '[ "$(jget "$tmp/bo.json" bad_signatures)" = 0 
 check "hash chain unbroken, no sequence gaps" '[ "$(jget "$tmp/bo.json" chain_breaks)" = 0 ] && [ "$(jget "$tmp/bo.json" missing_seqs)" = 0 ]'
 
 # ---- damaged segments: detected, reported, the unit runs on ----
-start_unit --set uplink.url=https://localhost:1
-sleep 8
-kill -9 "$unit_pid"
-wait "$unit_pid" 2>/dev/null
+# A whole play of the clip while the back office is unreachable: every read stays pending.
+"$anprd" "${unit[@]}" --set uplink.url=https://localhost:1 --source "file:$tmp/clip.avi" --linger 0 \
+	--report "$tmp/pending.json" 2>/dev/null
+check "reads pending before the damage ($(jget "$tmp/pending.json" spool.pending))" '[ "$(jget "$tmp/pending.json" spool.pending)" -ge 5 ]'
 $py - "$tmp/data" <<'EOF'
 import os, random, sys
 random.seed(99)

@@ -56,6 +56,10 @@ typedef struct counters {
 	uint64_t injected_500;
 	uint64_t injected_429;
 	uint64_t dropped_after_store;
+	uint64_t reply_garbage; /* hostile 200s, each after storing the batch */
+	uint64_t reply_huge;
+	uint64_t reply_wrong_ids;
+	uint64_t reply_partial;
 	uint64_t statuses[N_STATUS];
 } counters;
 
@@ -115,17 +119,22 @@ static const char *tls_error(int rc, char *buf, size_t len)
 }
 
 /* splitmix64 under the lock: reproducible faults for a seed (given the same order of requests). */
-static bool chance(anpr_bofsim *s, double p)
+static uint64_t next_random(anpr_bofsim *s)
 {
-	if (p <= 0.0)
-		return false;
 	pthread_mutex_lock(&s->lock);
 	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
 	pthread_mutex_unlock(&s->lock);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return (double)(z >> 11) * 0x1.0p-53 < p;
+	return z ^ (z >> 31);
+}
+
+/* Draws only when p > 0, so adding a fault option leaves the others' sequence for a seed alone. */
+static bool chance(anpr_bofsim *s, double p)
+{
+	if (p <= 0.0)
+		return false;
+	return (double)(next_random(s) >> 11) * 0x1.0p-53 < p;
 }
 
 #define COUNT(s, field, n)                        \
@@ -275,6 +284,139 @@ typedef struct result {
 	const char *error;
 } result;
 
+/* One element of "results". */
+static void write_result(FILE *f, bool first, const char *id, const result *r)
+{
+	fputs(first ? "{\"id\":" : ",{\"id\":", f);
+	anpr_json_write_string(f, id);
+	fprintf(f, ",\"status\":\"%s\"", r->status);
+	if (r->error) {
+		fputs(",\"error\":", f);
+		anpr_json_write_string(f, r->error);
+	}
+	fputs("}", f);
+}
+
+typedef enum hostile {
+	HOSTILE_NONE,
+	HOSTILE_GARBAGE,
+	HOSTILE_HUGE,
+	HOSTILE_WRONG_IDS,
+	HOSTILE_PARTIAL,
+} hostile;
+
+/* At most one hostile answer per batch, drawn in the order of --help. */
+static hostile pick_hostile(anpr_bofsim *s)
+{
+	if (chance(s, s->cfg.reply_garbage)) {
+		COUNT(s, reply_garbage, 1);
+		return HOSTILE_GARBAGE;
+	}
+	if (chance(s, s->cfg.reply_huge)) {
+		COUNT(s, reply_huge, 1);
+		return HOSTILE_HUGE;
+	}
+	if (chance(s, s->cfg.reply_wrong_ids)) {
+		COUNT(s, reply_wrong_ids, 1);
+		return HOSTILE_WRONG_IDS;
+	}
+	if (chance(s, s->cfg.reply_partial)) {
+		COUNT(s, reply_partial, 1);
+		return HOSTILE_PARTIAL;
+	}
+	return HOSTILE_NONE;
+}
+
+static bool batch_has_id(const anpr_batch *b, const char *id)
+{
+	for (size_t i = 0; i < b->n_reads; i++)
+		if (strcmp(b->reads[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Writes the "results" of a 200 into f: all of them, or as the hostile
+ * answer h has it. --reply-wrong-ids answers "stored" for ids the unit did
+ * not send: the same device with a sequence number far from the batch's
+ * (an id the unit could mistake for its own), or another device's, and
+ * tells the truth about one read chosen at random.
+ */
+static void write_results(anpr_bofsim *s, FILE *f, const anpr_batch *b, const result *res, hostile h)
+{
+	static const result stored = { "stored", NULL };
+	/* Drawn only for this fault: the others' sequence for a seed stays as it was. */
+	size_t right = h == HOSTILE_WRONG_IDS && b->n_reads ? (size_t)(next_random(s) % b->n_reads) : 0;
+	bool first = true;
+	char id[2 * ANPR_BATCH_ID_MAX + 32];
+
+	fputs("{\"results\":[", f);
+	for (size_t i = 0; i < b->n_reads; i++) {
+		if (h == HOSTILE_PARTIAL && i % 2 == 0)
+			continue;
+		if (h == HOSTILE_WRONG_IDS) {
+			long long seq = (b->reads[i].seq + 500000000000LL) % 1000000000000LL;
+			snprintf(id, sizeof(id), "%s-%012lld", b->device, seq < 0 ? 0 : seq);
+			if (i % 2 || batch_has_id(b, id))
+				snprintf(id, sizeof(id), "%s-not-%s", b->reads[i].id, b->device);
+			write_result(f, first, id, &stored);
+			first = false;
+			if (i != right)
+				continue;
+		}
+		write_result(f, first, b->reads[i].id, &res[i]);
+		first = false;
+	}
+	fputs("]}", f);
+}
+
+/* Sends a 200 with ANPR_BOFSIM_HUGE_REPLY bytes: the true results, then a padding member. */
+static bool respond_huge(conn *c, const char *results, size_t len, bool keep_alive)
+{
+	static const char pad_open[] = ",\"padding\":\"", pad_close[] = "\"}";
+	size_t total = ANPR_BOFSIM_HUGE_REPLY;
+	char *body;
+	bool ok;
+
+	/* results ends with '}', which the padding member goes before. */
+	if (len + sizeof(pad_open) + sizeof(pad_close) > total || len == 0)
+		return false;
+	body = malloc(total);
+	if (!body)
+		return false;
+	memcpy(body, results, len - 1);
+	memcpy(body + len - 1, pad_open, sizeof(pad_open) - 1);
+	size_t at = len - 1 + sizeof(pad_open) - 1, end = total - (sizeof(pad_close) - 1);
+	memset(body + at, 'x', end - at);
+	memcpy(body + end, pad_close, sizeof(pad_close) - 1);
+	ok = respond(c, 200, body, total, keep_alive, NULL);
+	free(body);
+	return ok;
+}
+
+/* Sends a 200 whose body is not JSON: random bytes, or the true answer cut short. */
+static bool respond_garbage(conn *c, char *results, size_t len, bool keep_alive)
+{
+	anpr_bofsim *s = c->srv;
+	uint64_t r = next_random(s);
+
+	if ((r & 1) && len > 2)
+		return respond(c, 200, results, 1 + (size_t)(r >> 1) % (len - 2), keep_alive, NULL);
+	size_t n = 16 + (size_t)(r >> 8) % 4096;
+	unsigned char *junk = malloc(n);
+	if (!junk)
+		return false;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v = next_random(s);
+		for (size_t k = 0; k < 8 && i + k < n; k++)
+			junk[i + k] = (unsigned char)(v >> (8 * k));
+	}
+	junk[0] |= 0x80; /* no JSON text starts with a byte past ASCII */
+	bool ok = respond(c, 200, (const char *)junk, n, keep_alive, NULL);
+	free(junk);
+	return ok;
+}
+
 /*
  * Verifies and stores a batch and answers it. Returns false when the
  * connection must close (an answer failed, or a fault dropped it).
@@ -362,24 +504,37 @@ static bool handle_reads(conn *c, const char *body, size_t len, bool keep_alive)
 		ANPR_LOGI("%s: fault: batch stored, connection dropped without an answer", c->peer);
 		goto out;
 	}
+	/* Stored, then answered with a 200 that leaves reads unacknowledged: they come back duplicate. */
+	hostile h = pick_hostile(s);
 	FILE *f = open_memstream(&out, &out_len);
 	if (!f)
 		goto out;
-	fputs("{\"results\":[", f);
-	for (size_t i = 0; i < b->n_reads; i++) {
-		fputs(i ? ",{\"id\":" : "{\"id\":", f);
-		anpr_json_write_string(f, b->reads[i].id);
-		fprintf(f, ",\"status\":\"%s\"", res[i].status);
-		if (res[i].error) {
-			fputs(",\"error\":", f);
-			anpr_json_write_string(f, res[i].error);
-		}
-		fputs("}", f);
-	}
-	fputs("]}", f);
+	write_results(s, f, b, res, h == HOSTILE_GARBAGE || h == HOSTILE_HUGE ? HOSTILE_NONE : h);
 	if (fclose(f) != 0)
 		goto out;
-	alive = respond(c, 200, out, out_len, keep_alive, NULL) && keep_alive;
+	switch (h) {
+	case HOSTILE_GARBAGE:
+		ANPR_LOGI("%s: fault: batch stored, answered 200 with a body that is not JSON", c->peer);
+		alive = respond_garbage(c, out, out_len, keep_alive) && keep_alive;
+		break;
+	case HOSTILE_HUGE:
+		/* The unit stops reading at its cap and drops the connection. */
+		ANPR_LOGI("%s: fault: batch stored, answered 200 with a %d-byte body", c->peer,
+			  ANPR_BOFSIM_HUGE_REPLY);
+		alive = respond_huge(c, out, out_len, keep_alive) && keep_alive;
+		break;
+	case HOSTILE_WRONG_IDS:
+		ANPR_LOGI("%s: fault: batch stored, answered 200 with ids that were not sent", c->peer);
+		alive = respond(c, 200, out, out_len, keep_alive, NULL) && keep_alive;
+		break;
+	case HOSTILE_PARTIAL:
+		ANPR_LOGI("%s: fault: batch stored, answered 200 for half of its reads", c->peer);
+		alive = respond(c, 200, out, out_len, keep_alive, NULL) && keep_alive;
+		break;
+	case HOSTILE_NONE:
+		alive = respond(c, 200, out, out_len, keep_alive, NULL) && keep_alive;
+		break;
+	}
 out:
 	for (size_t i = 0; b && i < b->n_reads; i++)
 		anpr_readcheck_clear(&rds[i]);
@@ -861,7 +1016,8 @@ void anpr_bofsim_write_report(anpr_bofsim *s, FILE *out)
 		"\"chain_breaks\":%lld,\"reported_gaps\":%lld,\"reported_gap_seqs\":%lld,\"reads_held\":%lld,"
 		"\"db_ok\":%s,\"connections\":%llu,\"refused\":%llu,\"handshake_failures\":%llu,"
 		"\"requests\":%llu,\"batches\":%llu,\"injected_500\":%llu,\"injected_429\":%llu,"
-		"\"dropped_after_store\":%llu,\"statuses\":{",
+		"\"dropped_after_store\":%llu,\"reply_garbage\":%llu,\"reply_huge\":%llu,"
+		"\"reply_wrong_ids\":%llu,\"reply_partial\":%llu,\"statuses\":{",
 		(unsigned long long)c.received, (unsigned long long)c.stored,
 		(unsigned long long)c.duplicates, (unsigned long long)c.duplicate_conflicts,
 		(unsigned long long)c.rejected, (unsigned long long)c.bad_signatures, (long long)st.gaps,
@@ -870,7 +1026,9 @@ void anpr_bofsim_write_report(anpr_bofsim *s, FILE *out)
 		(unsigned long long)c.connections, (unsigned long long)c.refused,
 		(unsigned long long)c.handshake_failures, (unsigned long long)c.requests,
 		(unsigned long long)c.batches, (unsigned long long)c.injected_500,
-		(unsigned long long)c.injected_429, (unsigned long long)c.dropped_after_store);
+		(unsigned long long)c.injected_429, (unsigned long long)c.dropped_after_store,
+		(unsigned long long)c.reply_garbage, (unsigned long long)c.reply_huge,
+		(unsigned long long)c.reply_wrong_ids, (unsigned long long)c.reply_partial);
 	bool first = true;
 	for (int i = 0; i < N_STATUS; i++) {
 		if (!c.statuses[i])

@@ -12,6 +12,7 @@
 
 #define ANPR_BOFSIM_BODY_MAX (8 * 1024 * 1024) /* a larger request body is answered 413 */
 #define ANPR_BOFSIM_MAX_CONNECTIONS 64         /* concurrent connections, one thread each */
+#define ANPR_BOFSIM_HUGE_REPLY (3 << 20)       /* --reply-huge's body: past a unit's 1 MiB cap */
 
 /* Options (bofsim_cfg.c fills them from the command line). Strings are borrowed. */
 typedef struct anpr_bofsim_cfg {
@@ -29,6 +30,10 @@ typedef struct anpr_bofsim_cfg {
 	unsigned retry_after;       /* Retry-After seconds with 429 (0: no header) */
 	unsigned slow_ms;           /* delay before each response */
 	double drop_after_store;    /* probability of storing a batch, then closing without an answer */
+	double reply_garbage;       /* ... of storing it, then a 200 whose body is not JSON */
+	double reply_huge;          /* ... then a 200 of ANPR_BOFSIM_HUGE_REPLY bytes of JSON */
+	double reply_wrong_ids;     /* ... then a 200 for ids not sent, and one that was */
+	double reply_partial;       /* ... then a 200 for only half of the batch's reads */
 	uint64_t seed;              /* for the fault probabilities */
 	unsigned idle_timeout_s;    /* a keep-alive connection idle this long is closed */
 	unsigned request_timeout_s; /* a request (head and body) must arrive within this */

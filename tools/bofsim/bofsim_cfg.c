@@ -43,6 +43,15 @@ static const char k_usage[] =
     "  --slow-ms N          wait N ms (0..600000) before every response\n"
     "  --drop-after-store P store a batch, then close the connection without answering, with\n"
     "                       probability P (the unit must resend; the reads come back duplicate)\n"
+    "Hostile answers: each stores the batch, then answers 200 with probability P (0..1) with\n"
+    "a body that acknowledges none or only some of its reads (the unit must resend the rest;\n"
+    "they come back duplicate). At most one per batch, tried in this order:\n"
+    "  --reply-garbage P    a body that is not JSON (random bytes, or the answer cut short)\n"
+    "  --reply-huge P       a 3 MiB JSON body (the real results, then padding): past the\n"
+    "                       unit's 1 MiB cap\n"
+    "  --reply-wrong-ids P  results for ids that were not sent (another device's, or sequence\n"
+    "                       numbers not in the batch), plus one correct result\n"
+    "  --reply-partial P    results for only half of the batch's reads (every second one)\n"
     "  --seed N             seed for the fault probabilities (default 1)\n\n"
     "  --help, --version\n\n"
     "On SIGINT or SIGTERM it closes every connection, prints the counters (the --report JSON)\n"
@@ -64,6 +73,10 @@ enum {
 	OPT_RETRY_AFTER,
 	OPT_SLOW_MS,
 	OPT_DROP,
+	OPT_REPLY_GARBAGE,
+	OPT_REPLY_HUGE,
+	OPT_REPLY_WRONG_IDS,
+	OPT_REPLY_PARTIAL,
 	OPT_SEED,
 	OPT_IDLE,
 	OPT_REQUEST_TIMEOUT,
@@ -155,6 +168,10 @@ int anpr_bofsim_cfg_parse(int argc, char **argv, anpr_bofsim_cfg *cfg, anpr_bofs
 		{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
 		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
 		{ "drop-after-store", required_argument, NULL, OPT_DROP },
+		{ "reply-garbage", required_argument, NULL, OPT_REPLY_GARBAGE },
+		{ "reply-huge", required_argument, NULL, OPT_REPLY_HUGE },
+		{ "reply-wrong-ids", required_argument, NULL, OPT_REPLY_WRONG_IDS },
+		{ "reply-partial", required_argument, NULL, OPT_REPLY_PARTIAL },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT },
@@ -214,6 +231,25 @@ int anpr_bofsim_cfg_parse(int argc, char **argv, anpr_bofsim_cfg *cfg, anpr_bofs
 		case OPT_DROP:
 			if (!parse_prob(optarg, &cfg->drop_after_store))
 				return usage_error("--drop-after-store wants a probability 0..1, not '%s'",
+						   optarg);
+			break;
+		case OPT_REPLY_GARBAGE:
+			if (!parse_prob(optarg, &cfg->reply_garbage))
+				return usage_error("--reply-garbage wants a probability 0..1, not '%s'",
+						   optarg);
+			break;
+		case OPT_REPLY_HUGE:
+			if (!parse_prob(optarg, &cfg->reply_huge))
+				return usage_error("--reply-huge wants a probability 0..1, not '%s'", optarg);
+			break;
+		case OPT_REPLY_WRONG_IDS:
+			if (!parse_prob(optarg, &cfg->reply_wrong_ids))
+				return usage_error("--reply-wrong-ids wants a probability 0..1, not '%s'",
+						   optarg);
+			break;
+		case OPT_REPLY_PARTIAL:
+			if (!parse_prob(optarg, &cfg->reply_partial))
+				return usage_error("--reply-partial wants a probability 0..1, not '%s'",
 						   optarg);
 			break;
 		case OPT_RETRY_AFTER:
