@@ -565,7 +565,7 @@ static anpr_err emit(anpr_pipeline *p, const anpr_passage *ps)
 	}
 	p->last_seq = m.seq;
 	anpr_sha256(jws, jws_len, p->last_sha);
-	ANPR_LOGI("read %s stored: confidence %.3f over %d frames", id, (double)ps->confidence, ps->frames);
+	ANPR_EVENT("read %s stored: confidence %.3f over %d frames", id, (double)ps->confidence, ps->frames);
 	ANPR_LOGD("read %s: %s", id, ps->text);
 	if (p->cfg.on_read) {
 		anpr_read_event ev = {

@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 hits=$(git ls-files -co --exclude-standard -- '*.c' '*.cpp' | grep -v '^build/' |
-	xargs -r grep -nE 'ANPR_LOG[EWI]\(.*\b([a-z_]*vrm|plate_text|candidates)\b' || true)
+	xargs -r grep -nE '(ANPR_LOG[EWI]|ANPR_EVENT)\(.*\b([a-z_]*vrm|plate_text|candidates)\b' || true)
 if [ -n "$hits" ]; then
 	echo "plate text in a non-debug log call (use ANPR_LOGD):"
 	echo "$hits"

@@ -78,6 +78,17 @@ void anpr_log_write(anpr_log_site *site, anpr_log_level level, const char *tag, 
 		}                                                                                      \
 	} while (0)
 
+/*
+ * An event line that is never rate-limited, at info level: one per thing the
+ * unit must account for (a read stored). Never for anything that can repeat
+ * in a loop.
+ */
+#define ANPR_EVENT(...)                                                                                    \
+	do {                                                                                               \
+		if ((int)ANPR_LOG_INFO <= atomic_load_explicit(&anpr_log_threshold, memory_order_relaxed)) \
+			anpr_log_write(NULL, ANPR_LOG_INFO, ANPR_LOG_TAG, __VA_ARGS__);                    \
+	} while (0)
+
 #define ANPR_LOGE(...) ANPR_LOG_AT(ANPR_LOG_ERROR, __VA_ARGS__)
 #define ANPR_LOGW(...) ANPR_LOG_AT(ANPR_LOG_WARN, __VA_ARGS__)
 #define ANPR_LOGI(...) ANPR_LOG_AT(ANPR_LOG_INFO, __VA_ARGS__)
