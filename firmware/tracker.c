@@ -378,7 +378,19 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 	 */
 	vote_string *mine = find_string(t, &n_strings, voted);
 	if (mine && mine->sum > 0.0f) {
-		p->confidence = combined_confidence(mine->log_miss, k->n_obs) * sqrtf(min_margin);
+		/*
+		 * Agreeing frames are not independent witnesses: a glyph hidden by
+		 * dirt is misread the same way in every frame. However many agree,
+		 * they at most halve the doubt of the best single frame.
+		 */
+		float best = 0.0f;
+		for (int i = 0; i < k->n_obs; i++)
+			for (int j = 0; j < k->obs[i].n; j++)
+				if (!strcmp(k->obs[i].c[j].text, voted))
+					best = fmaxf(best, k->obs[i].c[j].confidence);
+		p->confidence =
+		    fminf(combined_confidence(mine->log_miss, k->n_obs), best + (1.0f - best) * 0.5f) *
+		    sqrtf(min_margin);
 	} else {
 		float weakest = 1.0f;
 		for (int c = 0; c < len && c < (int)strlen(voted); c++) {
