@@ -2,6 +2,7 @@
 /* Where signed reads go once built: the store interface the pipeline writes to, with a folder-of-files store. */
 #define ANPR_LOG_TAG "store"
 #include "store.h"
+#include "store_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -192,27 +193,56 @@ out:
 	return ANPR_ERR_OK;
 }
 
-/* Reads "<seq> <64 hex>" from path; false if absent or malformed. */
+static int hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+bool anpr_store_parse_tip(const char *text, size_t len, uint64_t *seq, uint8_t sha[ANPR_SHA256_LEN])
+{
+	uint64_t v = 0;
+	size_t i = 0, digits = 0;
+
+	/* "<seq> <64 lowercase hex>" and an optional newline; seq 1..999999999999 (read ids have 12 digits). */
+	while (i < len && text[i] >= '0' && text[i] <= '9' && digits < SEQ_DIGITS) {
+		v = v * 10 + (uint64_t)(text[i++] - '0');
+		digits++;
+	}
+	if (digits == 0 || v == 0 || i >= len || text[i++] != ' ' || len - i < 2 * ANPR_SHA256_LEN)
+		return false;
+	for (int b = 0; b < ANPR_SHA256_LEN; b++, i += 2) {
+		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		sha[b] = (uint8_t)(hi << 4 | lo);
+	}
+	if (i < len && text[i] == '\n')
+		i++;
+	if (i != len)
+		return false;
+	*seq = v;
+	return true;
+}
+
+/* Reads the tip file; false if absent, or (logged) unreadable or malformed. */
 static bool read_tip(const char *path, uint64_t *seq, uint8_t sha[ANPR_SHA256_LEN])
 {
-	char line[128], hex[65];
-	unsigned long long v;
-	FILE *f = fopen(path, "r");
-	bool ok = false;
+	char buf[128];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
-	if (!f)
+	if (fd < 0) {
+		if (errno != ENOENT)
+			ANPR_LOGW("%s: cannot read the chain tip: %s", path, strerror(errno));
 		return false;
-	if (fgets(line, sizeof(line), f) && sscanf(line, "%llu %64s", &v, hex) == 2 && strlen(hex) == 64) {
-		ok = true;
-		for (int i = 0; i < ANPR_SHA256_LEN && ok; i++) {
-			unsigned int b;
-			ok = sscanf(hex + 2 * i, "%2x", &b) == 1;
-			sha[i] = (uint8_t)b;
-		}
-		*seq = v;
 	}
-	fclose(f);
-	return ok;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0 || !anpr_store_parse_tip(buf, (size_t)n, seq, sha)) {
+		ANPR_LOGW("%s: the chain tip is damaged; the sequence continues from the ring buffer", path);
+		return false;
+	}
+	return true;
 }
 
 anpr_err anpr_store_save_tip(anpr_store *s)

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "source.h"
 #include "store.h"
+#include "store_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(text, data, n);
 	text[n] = '\0';
+
+	/* The chain tip file: what it accepts, it must be able to write back the same way. */
+	uint64_t tip_seq;
+	uint8_t tip_sha[ANPR_SHA256_LEN];
+	if (anpr_store_parse_tip((const char *)data, size, &tip_seq, tip_sha) &&
+	    (tip_seq == 0 || tip_seq > 999999999999ULL))
+		abort();
 
 	/* --source and --start-time */
 	anpr_source_cfg cfg = { 0 };

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "read.h"
 #include "store.h"
+#include "store_internal.h"
 
 static const uint8_t k_jpeg[] = { 0xff, 0xd8, 0xff, 0xd9 };
 
@@ -138,8 +139,80 @@ static void test_store(void)
 	CHECK_INT(system(cmd), 0);
 }
 
+static void test_tip(void)
+{
+	static const char good[] = "42 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+	char text[160];
+	uint64_t seq = 0;
+	uint8_t sha[ANPR_SHA256_LEN];
+
+	CHECK(anpr_store_parse_tip(good, strlen(good), &seq, sha));
+	CHECK_INT(seq, 42);
+	CHECK_INT(sha[0], 0x00);
+	CHECK_INT(sha[1], 0x11);
+	CHECK_INT(sha[31], 0xff);
+	CHECK(anpr_store_parse_tip(good, strlen(good) - 1, &seq, sha)); /* no newline */
+	/* Damaged or hostile tips are refused: the sequence then comes from the ring buffer. */
+	static const char *bad[] = {
+		"",
+		"42",
+		"42 0011",
+		"0 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		"-1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		"1000000000000 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		"18446744073709551615 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		"42 00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff",
+		"42 00112233445566778899aabbccddeeff00112233445566778899aabbccddeefg",
+		"42  00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+		"42 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\nx",
+		"42 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		seq = 7;
+		CHECK(!anpr_store_parse_tip(bad[i], strlen(bad[i]), &seq, sha));
+		CHECK_INT(seq, 7);
+	}
+
+	/* Through the spool: a damaged tip is ignored, a good one continues the sequence past an empty buffer. */
+	char dir[] = "/tmp/anpr-tip-XXXXXX", tip[200];
+	CHECK(mkdtemp(dir) != NULL);
+	anpr_spool_cfg sc = { .dir = dir,
+			      .max_bytes = 64u << 20,
+			      .segment_bytes = 1u << 20,
+			      .retention_ms = 86400000,
+			      .commit_window_ms = 0 };
+	anpr_spool *sp = NULL;
+	anpr_store *st = NULL;
+	CHECK_INT(anpr_spool_open(&sc, &sp), ANPR_ERR_OK);
+	snprintf(tip, sizeof(tip), "%s/chain.tip", dir);
+	FILE *f = fopen(tip, "w");
+	fputs("garbage\n", f);
+	fclose(f);
+	CHECK_INT(anpr_store_open_spool(sp, tip, NULL, NULL, &st), ANPR_ERR_OK);
+	CHECK_INT(put(st, 1, "aaa.bbb.ccc"), ANPR_ERR_OK); /* nothing held, damaged tip: starts at 1 */
+	CHECK_INT(anpr_store_save_tip(st), ANPR_ERR_OK);
+	anpr_store_close(st);
+	f = fopen(tip, "r");
+	CHECK(f && fgets(text, sizeof(text), f));
+	if (f)
+		fclose(f);
+	CHECK(anpr_store_parse_tip(text, strlen(text), &seq, sha));
+	CHECK_INT(seq, 1);
+	f = fopen(tip, "w");
+	fputs(good, f);
+	fclose(f);
+	CHECK_INT(anpr_store_open_spool(sp, tip, NULL, NULL, &st), ANPR_ERR_OK);
+	CHECK_INT(put(st, 42, "x.y.z"), ANPR_ERR_INVAL); /* the tip says 42 was used */
+	CHECK_INT(put(st, 43, "x.y.z"), ANPR_ERR_OK);
+	anpr_store_close(st);
+	anpr_spool_close(sp);
+	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
+	CHECK_INT(system(text), 0);
+}
+
 int main(void)
 {
+	test_tip();
 	test_payload();
 	test_store();
 	return check_summary();
