@@ -24,6 +24,7 @@
 #include <mbedtls/sha256.h>
 
 #include "log.h"
+#include "secret_file.h"
 
 /* A P-256 key in PEM is about 230 bytes; anything this large is not one. */
 #define KEY_FILE_MAX (16 * 1024)
@@ -35,7 +36,6 @@
 #define SIG_B64_LEN 86      /* unpadded base64url of the 64-byte r || s */
 #define HEADER_JSON_MAX 128 /* the header JSON is 111 bytes */
 #define HEADER_B64_MAX 172  /* 4 * ceil(HEADER_JSON_MAX / 3) */
-#define TMP_ATTEMPTS 8
 
 static const char drbg_pers[] = "anpr-sign";
 
@@ -195,84 +195,6 @@ out:
 	return err;
 }
 
-/* Reads the whole key file from fd into a NUL-terminated buffer of KEY_FILE_MAX + 1 bytes. */
-static anpr_err read_key_file(int fd, const char *path, unsigned char *buf, size_t *len, char *diag,
-			      size_t diag_len)
-{
-	size_t got = 0;
-
-	/* Read until EOF rather than trusting st_size; one byte over the cap means too big. */
-	for (;;) {
-		ssize_t n = read(fd, buf + got, KEY_FILE_MAX + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			diagf(diag, diag_len, "%s: read failed: %s", path, strerror(errno));
-			return ANPR_ERR_IO;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > KEY_FILE_MAX) {
-			diagf(diag, diag_len, "%s: larger than %d bytes, so not a device key", path,
-			      KEY_FILE_MAX);
-			return ANPR_ERR_TOO_BIG;
-		}
-	}
-	buf[got] = '\0';
-	*len = got;
-	return ANPR_ERR_OK;
-}
-
-/* Checks what fstat says about an open key file: a regular file that only its owner can reach. */
-static anpr_err check_key_file(int fd, const char *path, char *diag, size_t diag_len)
-{
-	struct stat sb;
-
-	if (fstat(fd, &sb) < 0) {
-		diagf(diag, diag_len, "%s: cannot stat: %s", path, strerror(errno));
-		return ANPR_ERR_IO;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		diagf(diag, diag_len, "%s: not a regular file; the device key must be a plain file", path);
-		return ANPR_ERR_PERMISSION;
-	}
-	/* As ssh does: root could read another user's 0600 file, but that user could swap the key. */
-	if (sb.st_uid != geteuid() && sb.st_uid != 0) {
-		diagf(diag, diag_len,
-		      "%s: owned by uid %u; the device key must belong to uid %u or root (chown it)", path,
-		      (unsigned)sb.st_uid, (unsigned)geteuid());
-		return ANPR_ERR_PERMISSION;
-	}
-	if (sb.st_mode & 077) {
-		diagf(
-		    diag, diag_len,
-		    "%s: mode %03o lets group or others reach the device key; run 'chmod 600 %s' and restart",
-		    path, (unsigned)(sb.st_mode & 0777), path);
-		return ANPR_ERR_PERMISSION;
-	}
-	return ANPR_ERR_OK;
-}
-
-static anpr_err open_errno(const char *path, int e, char *diag, size_t diag_len)
-{
-	switch (e) {
-	case ENOENT:
-		diagf(diag, diag_len, "%s: no such file; create the device key with anprd --gen-key", path);
-		return ANPR_ERR_NOT_FOUND;
-	case ELOOP:
-		diagf(diag, diag_len, "%s: is a symbolic link; the device key must be a plain file", path);
-		return ANPR_ERR_PERMISSION;
-	case EACCES:
-	case EPERM:
-		diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(e));
-		return ANPR_ERR_PERMISSION;
-	default:
-		diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(e));
-		return ANPR_ERR_IO;
-	}
-}
-
 anpr_err anpr_signer_open(const char *key_path, anpr_signer **out, char *diag, size_t diag_len)
 {
 	anpr_err err = ANPR_ERR_NOMEM;
@@ -286,22 +208,23 @@ anpr_err anpr_signer_open(const char *key_path, anpr_signer **out, char *diag, s
 	if (!key_path || !out)
 		return ANPR_ERR_INVAL;
 	*out = NULL;
-	/* O_NOFOLLOW refuses a symlink; O_NONBLOCK keeps a FIFO planted at the path from blocking us. */
-	fd = open(key_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		err = open_errno(key_path, errno, diag, diag_len);
-		goto out;
-	}
-	err = check_key_file(fd, key_path, diag, diag_len);
+	err = anpr_secret_open(key_path, "device key", &fd, diag, diag_len);
+	if (err == ANPR_ERR_NOT_FOUND)
+		diagf(diag, diag_len, "%s: no such file; create the device key with anprd --gen-key",
+		      key_path);
 	if (err)
 		goto out;
 	err = ANPR_ERR_NOMEM;
 	buf = malloc(KEY_FILE_MAX + 1);
 	if (!buf)
 		goto out;
-	err = read_key_file(fd, key_path, buf, &len, diag, diag_len);
+	err = anpr_secret_read(fd, key_path, buf, KEY_FILE_MAX, &len, diag, diag_len);
+	if (err == ANPR_ERR_TOO_BIG)
+		diagf(diag, diag_len, "%s: larger than %d bytes, so not a device key", key_path,
+		      KEY_FILE_MAX);
 	if (err)
 		goto out;
+	buf[len] = '\0';
 
 	err = ANPR_ERR_NOMEM;
 	s = calloc(1, sizeof(*s));
@@ -429,66 +352,6 @@ out:
 	return err;
 }
 
-/* Writes all of buf to fd, resuming after signals and short writes. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* The directory part of path ("." for a bare name, "/" for a file in the root). */
-static anpr_err dir_of(const char *path, char *dir, size_t dir_len)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (!slash)
-		return snprintf(dir, dir_len, ".") < (int)dir_len ? ANPR_ERR_OK : ANPR_ERR_INVAL;
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= dir_len)
-		return ANPR_ERR_INVAL;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return ANPR_ERR_OK;
-}
-
-/* Creates a new temporary file beside path, mode 0600, never reusing an existing name. */
-static anpr_err create_tmp(const char *path, mbedtls_ctr_drbg_context *drbg, char *tmp, size_t tmp_len,
-			   int *fd, char *diag, size_t diag_len)
-{
-	for (int i = 0; i < TMP_ATTEMPTS; i++) {
-		unsigned char rnd[6];
-		char suffix[9];
-
-		if (mbedtls_ctr_drbg_random(drbg, rnd, sizeof(rnd)))
-			return ANPR_ERR_CRYPTO;
-		anpr_base64url(rnd, sizeof(rnd), suffix);
-		if (snprintf(tmp, tmp_len, "%s.tmp-%s", path, suffix) >= (int)tmp_len) {
-			diagf(diag, diag_len, "%s: path too long", path);
-			return ANPR_ERR_INVAL;
-		}
-		*fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-		if (*fd >= 0)
-			return ANPR_ERR_OK;
-		if (errno != EEXIST) {
-			diagf(diag, diag_len, "%s: cannot create: %s", tmp, strerror(errno));
-			return errno == EACCES || errno == EPERM ? ANPR_ERR_PERMISSION : ANPR_ERR_IO;
-		}
-	}
-	diagf(diag, diag_len, "%s: cannot find a free temporary name", path);
-	return ANPR_ERR_IO;
-}
-
 /* Prints the public key PEM and the fingerprint line for the operator. */
 static anpr_err print_public(mbedtls_pk_context *pk, const char *kid, FILE *pub_out)
 {
@@ -508,11 +371,9 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	unsigned char pem[KEY_PEM_MAX];
-	char tmp[PATH_MAX] = "", dir[PATH_MAX];
 	char kid[ANPR_SIGN_KID_BUF];
-	bool tmp_exists = false;
+	bool exists = false;
 	struct stat sb;
-	int fd = -1, dfd = -1;
 	int rc;
 
 	mbedtls_pk_init(&pk);
@@ -532,11 +393,6 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 		err = ANPR_ERR_IO;
 		goto out;
 	}
-	if (dir_of(path, dir, sizeof(dir))) {
-		diagf(diag, diag_len, "%s: path too long", path);
-		goto out;
-	}
-
 	err = seed_rng(&entropy, &drbg);
 	if (err) {
 		diagf(diag, diag_len, "cannot seed the random generator");
@@ -559,38 +415,12 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 		goto out;
 	}
 
-	err = create_tmp(path, &drbg, tmp, sizeof(tmp), &fd, diag, diag_len);
+	err = anpr_secret_create(path, pem, strlen((const char *)pem), &exists, diag, diag_len);
 	if (err)
 		goto out;
-	tmp_exists = true;
-	err = ANPR_ERR_IO;
-	if (write_all(fd, pem, strlen((const char *)pem)) || fsync(fd)) {
-		diagf(diag, diag_len, "%s: write failed: %s", tmp, strerror(errno));
-		goto out;
-	}
-	rc = close(fd);
-	fd = -1;
-	if (rc) {
-		diagf(diag, diag_len, "%s: write failed: %s", tmp, strerror(errno));
-		goto out;
-	}
-	/* link() fails with EEXIST where rename() would replace: an existing key is never lost. */
-	if (link(tmp, path) < 0) {
-		if (errno == EEXIST) {
-			diagf(diag, diag_len, "%s: already exists; refusing to overwrite a device key", path);
-			err = ANPR_ERR_INVAL;
-		} else {
-			diagf(diag, diag_len, "%s: cannot create: %s", path, strerror(errno));
-		}
-		goto out;
-	}
-	if (unlink(tmp) == 0)
-		tmp_exists = false;
-	/* The new name must survive a power cut too, not only the file's bytes. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL)) {
-		diagf(diag, diag_len, "%s: key written but syncing directory %s failed: %s", path, dir,
-		      strerror(errno));
+	if (exists) {
+		diagf(diag, diag_len, "%s: already exists; refusing to overwrite a device key", path);
+		err = ANPR_ERR_INVAL;
 		goto out;
 	}
 	err = ANPR_ERR_OK;
@@ -600,12 +430,6 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 			diagf(diag, diag_len, "%s: key written but printing its public half failed", path);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp_exists)
-		unlink(tmp);
 	mbedtls_platform_zeroize(pem, sizeof(pem));
 	mbedtls_pk_free(&pk);
 	mbedtls_ctr_drbg_free(&drbg);
