@@ -47,6 +47,14 @@ if(TARGET anpr-bofsim AND NOT ANPR_SANITIZE)
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_uplink_hostile.sh "$<TARGET_FILE:anprd>"
                    "$<TARGET_FILE:anpr-synth>" "$<TARGET_FILE:anpr-bofsim>" ${CMAKE_SOURCE_DIR}/tools/make-dev-pki.sh)
   set_tests_properties(uplink_hostile PROPERTIES LABELS integration TIMEOUT 900)
+  # The ring buffer on a 2 MiB tmpfs (needs root to mount, else skipped); live reads first while a
+  # backlog drains slowly.
+  foreach(mode disk-full live-first)
+    add_test(NAME store_${mode}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_store_limits.sh ${mode} "$<TARGET_FILE:anprd>"
+                     "$<TARGET_FILE:anpr-synth>" "$<TARGET_FILE:anpr-bofsim>" ${CMAKE_SOURCE_DIR}/tools/make-dev-pki.sh)
+    set_tests_properties(store_${mode} PROPERTIES LABELS integration TIMEOUT 900 SKIP_RETURN_CODE 77)
+  endforeach()
 endif()
 
 # Benchmark (make bench): signed reads appended to the ring buffer, then drained to anpr-bofsim.
