@@ -6,10 +6,16 @@
 #   make bench  benchmarks with figures (not part of make test)
 #   make soak   2,000 kill -9 cycles of store and forward, and a 10-minute memory soak
 #   make ocr-model  retrain the plate OCR model (about 70 minutes)
+#   make package  the amd64 .deb in build/host/packages; make package-aarch64: the arm64 one
+#   make image BOARD=rpi4-imx477  flashable SD/eMMC image in build/image/BOARD (docs/image.md)
+#   make bundle BOARD=...  signed A/B update bundle; make bundle-test: install and tamper proof
+#   make image-test  boot the qemu-virt image under qemu-system-aarch64 and read a clip
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 FUZZ_SECONDS ?= 60
 
+.PHONY: package package-aarch64
+.PHONY: image-deps image bundle bundle-test image-test
 .PHONY: help deps sysroot build build-aarch64 build-asan test test-host test-asan test-aarch64 soak \
 	demo bench fuzz ocr-model format docs clean
 
@@ -62,6 +68,34 @@ soak: build
 	[ -f build/bench/clip-2026-40v-1080p25.avi ] || build/host/bin/anpr-synth clip --seed 2026 \
 		--out build/bench/clip-2026-40v-1080p25.avi --vehicles 40 --duration 60 --frame 1920x1080
 	tools/soak.sh build/host/bin build/bench/clip-2026-40v-1080p25.avi build/bench 10
+
+# .deb packages (docs/packaging.md), each checked: dpkg-deb --info, lintian without errors, and
+# for arm64 the hand-written Depends against the programs' NEEDED libraries.
+package: build
+	cmake --build --preset host --target package
+	for deb in build/host/packages/anpr-*_amd64.deb; do tools/packaging/check-deb.sh $$deb || exit 1; done
+
+package-aarch64: build-aarch64
+	cmake --build --preset aarch64 --target package
+	tools/packaging/check-deb.sh --needed build/aarch64/packages/anpr-firmware_*_arm64.deb
+
+# Images (docs/image.md): BOARD is a profile in tools/image/boards/ (qemu-virt, rpi4-imx477,
+# rpi-cm4-imx296, imx8mp-evk). They need root (file ownership, loop devices in bundle-test).
+BOARD ?= qemu-virt
+image-deps:
+	@tools/image/install-deps.sh
+
+image: image-deps package-aarch64
+	tools/image/make-image.sh $(BOARD)
+
+bundle: image
+	tools/image/make-bundle.sh $(BOARD)
+
+bundle-test: bundle
+	tools/image/test-bundle.sh $(BOARD)
+
+image-test: image-deps package-aarch64 build
+	tools/image/image-test.sh build/host/bin/anpr-synth
 
 ocr-model: build
 	tools/train-ocr.sh build/host/bin

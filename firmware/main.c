@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/version.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 
 #include "boards.h"
 #include "config.h"
+#include "control.h"
 #include "exit_codes.h"
 #include "keystore.h"
 #include "keys.h"
@@ -30,6 +32,7 @@
 #include "source.h"
 #include "spool.h"
 #include "store.h"
+#include "supervisor.h"
 #include "uplink.h"
 #include "version.h"
 
@@ -66,6 +69,27 @@ static void usage(FILE *out)
 	      "Exit status: 0 success, 1 runtime failure, 64 usage error, 69 unavailable\n"
 	      "(source or camera), 70 internal error, 78 configuration error (see docs/anprd.md).\n",
 	      out);
+}
+
+/* --check-config: the plate width the camera geometry predicts, against what the reader reads. */
+static void print_plate_prediction(const anpr_config *cfg)
+{
+	double slant;
+	double px = anpr_settings_plate_px(cfg, &slant);
+
+	printf("predicted plate width: %.0f px (%" PRId64
+	       " mm plate at %.1f m, %.0f mm lens, %.2f um pixels, "
+	       "%" PRId64 " of %" PRId64 " px across)\n",
+	       px, anpr_config_int(cfg, ANPR_KEY_CAMERA_PLATE_WIDTH_MM), slant,
+	       anpr_config_real(cfg, ANPR_KEY_CAMERA_FOCAL_LENGTH_MM),
+	       anpr_config_real(cfg, ANPR_KEY_CAMERA_PIXEL_PITCH_UM),
+	       anpr_config_int(cfg, ANPR_KEY_CAMERA_WIDTH),
+	       anpr_config_int(cfg, ANPR_KEY_CAMERA_SENSOR_WIDTH_PX));
+	if (px < ANPR_READER_MIN_PLATE_PX || px > ANPR_READER_MAX_PLATE_PX)
+		fprintf(stderr,
+			"anprd: warning: a %.0f px plate is outside the %d-%d px the reader is built for; "
+			"change the lens, the distance or the stream width\n",
+			px, ANPR_READER_MIN_PLATE_PX, ANPR_READER_MAX_PLATE_PX);
 }
 
 static void print_versions(void)
@@ -370,15 +394,16 @@ static int open_storage(const anpr_config *cfg, anpr_spool **spool, anpr_uplink 
 }
 
 /* SIGHUP: rebuild the configuration from the same layers and apply what may change while running. */
-static void reload(const anpr_settings_src *src, anpr_config **cfg, anpr_pipeline *p)
+static anpr_err reload(const anpr_settings_src *src, anpr_config **cfg, anpr_pipeline *p, char *diag,
+		       size_t cap)
 {
-	char diag[ANPR_CFG_DIAG_LEN] = "";
 	anpr_config *fresh = NULL;
 	anpr_tracker_cfg t;
+	anpr_err err = anpr_settings_load(src, &fresh, diag, cap);
 
-	if (anpr_settings_load(src, &fresh, diag, sizeof(diag))) {
+	if (err) {
 		ANPR_LOGE("reload refused, keeping the running configuration: %s", diag);
-		return;
+		return err;
 	}
 	if (anpr_config_diff(*cfg, fresh, true, NULL) > 0)
 		ANPR_LOGW("some changed keys take effect only after a restart");
@@ -389,6 +414,57 @@ static void reload(const anpr_settings_src *src, anpr_config **cfg, anpr_pipelin
 	anpr_config_free(*cfg);
 	*cfg = fresh;
 	ANPR_LOGI("configuration reloaded");
+	return ANPR_ERR_OK;
+}
+
+/* The supervisor's last thermal reading (NAN when the board has none); any thread. */
+static double board_temperature(void *user)
+{
+	const anpr_thermal *t = anpr_supervisor_thermal(user);
+
+	return t ? anpr_thermal_read_c(t) : (double)NAN;
+}
+
+/* The control socket's reload takes the SIGHUP path on the main thread and waits for its outcome. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t done;
+	anpr_err err;
+	char diag[ANPR_CFG_DIAG_LEN];
+} reloads = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, ANPR_ERR_OK, "" };
+
+static void reload_done(anpr_err err, const char *diag)
+{
+	pthread_mutex_lock(&reloads.mu);
+	reloads.done++;
+	reloads.err = err;
+	snprintf(reloads.diag, sizeof(reloads.diag), "%s", diag);
+	pthread_cond_broadcast(&reloads.cv);
+	pthread_mutex_unlock(&reloads.mu);
+}
+
+static anpr_err reload_by_signal(void *user, char *diag, size_t cap)
+{
+	struct timespec until;
+	anpr_err err = ANPR_ERR_TIMEOUT;
+
+	(void)user;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	pthread_mutex_lock(&reloads.mu);
+	uint64_t before = reloads.done;
+	kill(getpid(), SIGHUP);
+	while (reloads.done == before && pthread_cond_timedwait(&reloads.cv, &reloads.mu, &until) == 0)
+		;
+	if (reloads.done != before) {
+		err = reloads.err;
+		snprintf(diag, cap, "%s", reloads.diag);
+	} else {
+		snprintf(diag, cap, "anprd is not taking reloads now (stopping?)");
+	}
+	pthread_mutex_unlock(&reloads.mu);
+	return err;
 }
 
 static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts *o)
@@ -400,6 +476,8 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	anpr_store *store = NULL;
 	anpr_spool *spool = NULL;
 	anpr_uplink *uplink = NULL;
+	anpr_control *control = NULL;
+	anpr_supervisor *sup = NULL;
 	int64_t last_expire = 0;
 	bool stopping = false;
 	anpr_pipeline_stats st;
@@ -476,6 +554,13 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	err = anpr_supervisor_open(cfg, &sup);
+	if (err) {
+		fprintf(stderr, "anprd: cannot open the unit's hardware (gpio, thermal): %s\n",
+			anpr_strerror(err));
+		status = err == ANPR_ERR_NOMEM ? ANPR_EXIT_SOFTWARE : ANPR_EXIT_UNAVAILABLE;
+		goto out;
+	}
 	started = anpr_clock_mono_ms();
 	err = anpr_pipeline_start(&pc, &p);
 	if (err) {
@@ -484,12 +569,35 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 									   : ANPR_EXIT_UNAVAILABLE;
 		goto out;
 	}
+	err = anpr_supervisor_arm(sup);
+	if (err) {
+		fprintf(stderr, "anprd: cannot arm the watchdog: %s\n", anpr_strerror(err));
+		status = err == ANPR_ERR_NOMEM ? ANPR_EXIT_SOFTWARE : ANPR_EXIT_UNAVAILABLE;
+		goto out;
+	}
+	if (anpr_config_str(cfg, ANPR_KEY_CONTROL_SOCKET)[0]) {
+		anpr_control_cfg cc = {
+			.socket_path = anpr_config_str(cfg, ANPR_KEY_CONTROL_SOCKET),
+			.firmware = ANPR_VERSION,
+			.board = anpr_config_str(cfg, ANPR_KEY_BOARD_NAME),
+			.device = pc.device,
+			.site = pc.site,
+			.store_dir = anpr_config_str(cfg, ANPR_KEY_STORE_DIR),
+			.min_confidence = anpr_config_real(cfg, ANPR_KEY_OCR_MIN_CONFIDENCE),
+			.pipeline = p,
+			.spool = spool,
+			.uplink = uplink,
+			.reload = reload_by_signal,
+			.temperature_c = board_temperature,
+			.temperature_user = sup,
+		};
+		if (anpr_control_start(&cc, &control))
+			ANPR_LOGE("no control interface: anpr-diag sees only what it reads itself");
+	}
 	sd_notify(0, "READY=1\nSTATUS=capturing");
 	if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
 		watchdog_us = 0;
 
-	uint64_t last_frames = 0;
-	int64_t last_progress = anpr_clock_mono_ms();
 	for (;;) {
 		struct timespec tick = { 0, 250 * 1000000L };
 		int sig = sigtimedwait(&sigs, NULL, &tick);
@@ -499,8 +607,11 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 			sd_notify(0, "STOPPING=1");
 			anpr_pipeline_stop(p);
 		} else if (sig == SIGHUP) {
+			char rdiag[ANPR_CFG_DIAG_LEN] = "";
 			sd_notify(0, "RELOADING=1");
-			reload(src, cfgp, p);
+			anpr_err rerr = reload(src, cfgp, p, rdiag, sizeof(rdiag));
+			anpr_supervisor_reconfigure(sup, *cfgp);
+			reload_done(rerr, rdiag);
 			sd_notify(0, "READY=1");
 		}
 		if (anpr_pipeline_wait(p, 0) == ANPR_ERR_OK)
@@ -512,15 +623,11 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 			    anpr_spool_expire(spool, anpr_clock_utc_ms(), report_gap, uplink))
 				ANPR_LOGE("the ring buffer could not delete expired reads");
 		}
-		/* The watchdog is fed only while frames keep arriving (or the source is being retried). */
-		anpr_pipeline_get_stats(p, &st);
+		/* The watchdogs (the board's and systemd's) are fed only while the pipeline is healthy (health.h). */
 		int64_t now = anpr_clock_mono_ms();
-		if (st.frames_captured != last_frames) {
-			last_frames = st.frames_captured;
-			last_progress = now;
-		}
-		if (watchdog_us && now - last_watchdog >= (int64_t)(watchdog_us / 2000) &&
-		    now - last_progress < 10000) {
+		bool healthy = anpr_supervisor_tick(sup, p, !stopping, now);
+		anpr_pipeline_get_stats(p, &st);
+		if (healthy && watchdog_us && now - last_watchdog >= (int64_t)(watchdog_us / 2000)) {
 			sd_notifyf(0,
 				   "WATCHDOG=1\nSTATUS=%" PRIu64 " frames, %" PRIu64 " reads, %" PRIu64
 				   " dropped",
@@ -528,6 +635,8 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 			last_watchdog = now;
 		}
 	}
+	/* The pipeline has drained (an orderly end): no more frames to watch, so disarm before lingering. */
+	anpr_supervisor_disarm(sup, anpr_supervisor_healthy(sup));
 	anpr_pipeline_get_stats(p, &st);
 	double seconds = (double)(anpr_clock_mono_ms() - started) / 1000.0;
 	if (uplink && !stopping && pc.source.kind != ANPR_SOURCE_CAMERA)
@@ -543,7 +652,9 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	else if (st.source_error != ANPR_ERR_CLOSED && st.source_error != ANPR_ERR_OK)
 		status = ANPR_EXIT_UNAVAILABLE;
 out:
+	anpr_control_close(control);
 	anpr_pipeline_close(p);
+	anpr_supervisor_close(sup);
 	anpr_uplink_close(uplink);
 	anpr_store_close(store);
 	anpr_spool_close(spool);
@@ -683,12 +794,15 @@ int main(int argc, char **argv)
 		return ANPR_EXIT_CONFIG;
 	}
 	apply_log_level(cfg);
+	if (!check && !print && !gen)
+		anpr_control_log_capture(); /* the control socket's `log` command shows recent lines */
 
 	if (print)
 		anpr_config_write(cfg, stdout);
 	if (check) {
 		printf("configuration OK: board %s, device %s\n", anpr_config_str(cfg, ANPR_KEY_BOARD_NAME),
 		       anpr_config_str(cfg, ANPR_KEY_DEVICE_ID));
+		print_plate_prediction(cfg);
 		goto out;
 	}
 	if (print)

@@ -10,11 +10,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "clockstat.h"
 #include "evidence.h"
 #include "log.h"
+#include "luma.h"
 #include "motion.h"
 #include "queue.h"
 #include "read.h"
@@ -28,6 +30,8 @@
 #define MOTION_MARGIN_PX 48   /* searched around moving cells, so a plate is never cut */
 #define MOTION_FULL_EVERY 50  /* frames between whole-frame searches (a vehicle stopped in view) */
 #define HINT_LOOKAHEAD_MS 600 /* how far ahead of the tracker the readers may be */
+#define PLATE_WIDTHS 64       /* recent plate widths kept for the focus aid */
+#define READ_MINUTES 1440     /* per-minute read counts: the last day */
 
 typedef struct slot {
 	anpr_image img;
@@ -90,6 +94,8 @@ struct anpr_pipeline {
 	bool capture_started, tracker_started, emit_started;
 	atomic_int workers_left;
 	atomic_bool stopping;
+	atomic_int active_workers; /* workers from this index on idle (thermal throttle) */
+	int64_t test_hang_at_ms;   /* test hook: readers hang from this time (0: never) */
 	pthread_mutex_t source_mu; /* guards p->source while the capture thread reopens the camera */
 
 	/* Statistics (any thread reads them). */
@@ -124,6 +130,32 @@ struct anpr_pipeline {
 	pthread_mutex_t done_mu;
 	pthread_cond_t done_cv;
 	bool done;
+
+	/*
+	 * Diagnostics: a luma copy of one frame, taken by the tracker thread only
+	 * when asked (snap_want), the widths of recent plates, reads per minute.
+	 */
+	pthread_mutex_t diag_mu; /* widths and read counts */
+	pthread_mutex_t snap_mu; /* the luma copy: held while a copy is scaled or measured */
+	atomic_bool snap_want;
+	uint8_t *snap;
+	size_t snap_cap;
+	int snap_w, snap_h;
+	int64_t snap_utc_ms;
+	uint64_t snap_seq;
+	struct {
+		int64_t mono_ms;
+		int width;
+	} widths[PLATE_WIDTHS];
+	size_t widths_next;
+	struct {
+		int64_t minute; /* monotonic minute the count belongs to */
+		uint32_t n;
+	} per_min[READ_MINUTES];
+	int64_t last_read_utc_ms;
+	pthread_mutex_t listener_mu; /* apart from diag_mu: the listener takes its own locks */
+	void (*listener)(void *user, const anpr_read_event *ev);
+	void *listener_user;
 };
 
 /* ---- pools ---- */
@@ -402,8 +434,25 @@ static void *worker_main(void *arg)
 	anpr_plate_read tmp[MAX_READS];
 	void *item;
 
-	while (anpr_queue_pop(p->frames, &item, -1) == ANPR_ERR_OK) {
+	for (;;) {
+		/* Throttled (anpr_pipeline_set_workers): this worker idles while the source runs. */
+		while (wa->index >= atomic_load(&p->active_workers) && !atomic_load(&p->stopping) &&
+		       atomic_load(&p->source_error) == ANPR_ERR_OK) {
+			struct timespec idle = { 0, 100 * 1000000L };
+			nanosleep(&idle, NULL);
+		}
+		if (anpr_queue_pop(p->frames, &item, -1) != ANPR_ERR_OK)
+			break;
 		slot *s = item;
+		if (p->test_hang_at_ms && anpr_clock_mono_ms() >= p->test_hang_at_ms) {
+			/* Test hook (ANPR_TEST_HANG_READERS_AFTER_S): a reader stuck until stopped. */
+			if (wa->index == 0)
+				ANPR_LOGW("test hook: the plate readers hang now");
+			while (!atomic_load(&p->stopping)) {
+				struct timespec hang = { 0, 100 * 1000000L };
+				nanosleep(&hang, NULL);
+			}
+		}
 		anpr_err err = read_regions(reader, wa, s, tmp);
 		if (err) {
 			ANPR_LOGW("frame %" PRIu64 " not read: %s", s->info.seq, anpr_strerror(err));
@@ -421,6 +470,46 @@ static void *worker_main(void *arg)
 }
 
 /* ---- tracker thread ---- */
+
+/* Diagnostics per frame: plate widths when there are plates, a luma copy only when one was asked for. */
+static void diag_note_frame(anpr_pipeline *p, const slot *s)
+{
+	if (s->n_reads) {
+		pthread_mutex_lock(&p->diag_mu);
+		for (size_t i = 0; i < s->n_reads; i++) {
+			anpr_rect r = anpr_cv_bounding_rect(s->reads[i].quad, 4);
+			p->widths[p->widths_next % PLATE_WIDTHS].mono_ms = s->info.mono_ms;
+			p->widths[p->widths_next % PLATE_WIDTHS].width = r.width;
+			p->widths_next++;
+		}
+		pthread_mutex_unlock(&p->diag_mu);
+	}
+	if (!atomic_load_explicit(&p->snap_want, memory_order_relaxed) || !s->img.data || s->img.width <= 0 ||
+	    s->img.height <= 0)
+		return;
+	/* Skipped, not waited for, while the control thread is measuring the last copy. */
+	if (pthread_mutex_trylock(&p->snap_mu) != 0)
+		return;
+	size_t need = (size_t)s->img.width * (size_t)s->img.height;
+	/* Allocated at the first request (and on a size change), never per frame. */
+	if (need > p->snap_cap) {
+		uint8_t *b = realloc(p->snap, need);
+		if (b) {
+			p->snap = b;
+			p->snap_cap = need;
+		}
+	}
+	if (need <= p->snap_cap) {
+		anpr_luma_extract(s->img.data, s->img.width, s->img.height, s->img.stride, s->img.channels,
+				  p->snap);
+		p->snap_w = s->img.width;
+		p->snap_h = s->img.height;
+		p->snap_utc_ms = s->info.utc_ms;
+		p->snap_seq++;
+	}
+	atomic_store(&p->snap_want, false);
+	pthread_mutex_unlock(&p->snap_mu);
+}
 
 static void send_passages(anpr_pipeline *p, anpr_passage *out, size_t n)
 {
@@ -468,6 +557,7 @@ static void *tracker_main(void *arg)
 			pthread_mutex_unlock(&p->cfg_mu);
 			anpr_tracker_feed(p->tracker, s, s->info.utc_ms, s->info.mono_ms, s->reads,
 					  s->n_reads, out, &n);
+			diag_note_frame(p, s);
 			pool_put(&p->slot_pool, s);
 			send_passages(p, out, n);
 			publish_tracker_stats(p);
@@ -567,7 +657,16 @@ static anpr_err emit(anpr_pipeline *p, const anpr_passage *ps)
 	anpr_sha256(jws, jws_len, p->last_sha);
 	ANPR_EVENT("read %s stored: confidence %.3f over %d frames", id, (double)ps->confidence, ps->frames);
 	ANPR_LOGD("read %s: %s", id, ps->text);
-	if (p->cfg.on_read) {
+	int64_t minute = anpr_clock_mono_ms() / 60000;
+	pthread_mutex_lock(&p->diag_mu);
+	if (p->per_min[minute % READ_MINUTES].minute != minute) {
+		p->per_min[minute % READ_MINUTES].minute = minute;
+		p->per_min[minute % READ_MINUTES].n = 0;
+	}
+	p->per_min[minute % READ_MINUTES].n++;
+	p->last_read_utc_ms = ps->frame_utc_ms;
+	pthread_mutex_unlock(&p->diag_mu);
+	{
 		anpr_read_event ev = {
 			.id = id,
 			.vrm = ps->text,
@@ -581,8 +680,14 @@ static anpr_err emit(anpr_pipeline *p, const anpr_passage *ps)
 			.overview_bytes = overview.len,
 			.overview_w = overview.width,
 			.overview_h = overview.height,
+			.country = anpr_country_name(anpr_plate_format_country(ps->format)),
 		};
-		p->cfg.on_read(p->cfg.user, &ev);
+		if (p->cfg.on_read)
+			p->cfg.on_read(p->cfg.user, &ev);
+		pthread_mutex_lock(&p->listener_mu);
+		if (p->listener)
+			p->listener(p->listener_user, &ev);
+		pthread_mutex_unlock(&p->listener_mu);
 	}
 out:
 	anpr_jpeg_free(&patch);
@@ -679,9 +784,22 @@ anpr_err anpr_pipeline_start(const anpr_pipeline_cfg *cfg, anpr_pipeline **out)
 	pthread_mutex_init(&p->cfg_mu, NULL);
 	pthread_mutex_init(&p->done_mu, NULL);
 	pthread_cond_init(&p->done_cv, NULL);
+	pthread_mutex_init(&p->diag_mu, NULL);
+	pthread_mutex_init(&p->snap_mu, NULL);
+	pthread_mutex_init(&p->listener_mu, NULL);
 	p->lane = cfg->lane;
 	snprintf(p->direction, sizeof(p->direction), "%s", cfg->direction);
 	atomic_store(&p->source_error, ANPR_ERR_OK);
+	atomic_store(&p->active_workers, cfg->workers);
+	/* Tests only (docs/anprd.md): simulates hung readers so the watchdog's response can be seen. */
+	const char *hang = getenv("ANPR_TEST_HANG_READERS_AFTER_S");
+	if (hang && hang[0]) {
+		long secs = strtol(hang, NULL, 10);
+		if (secs > 0 && secs <= 86400) {
+			p->test_hang_at_ms = anpr_clock_mono_ms() + secs * 1000;
+			ANPR_LOGW("test hook: the plate readers will hang after %ld s", secs);
+		}
+	}
 	anpr_store_chain(cfg->store, &p->last_seq, p->last_sha);
 
 	if (!p->device || !p->site || !p->firmware || (cfg->source.path && !p->source_path) ||
@@ -792,6 +910,11 @@ anpr_err anpr_pipeline_wait(anpr_pipeline *p, int64_t timeout_ms)
 	return done ? ANPR_ERR_OK : ANPR_ERR_TIMEOUT;
 }
 
+void anpr_pipeline_set_workers(anpr_pipeline *p, int n)
+{
+	atomic_store(&p->active_workers, n < 1 ? 1 : n > p->cfg.workers ? p->cfg.workers : n);
+}
+
 void anpr_pipeline_stop(anpr_pipeline *p)
 {
 	if (!p)
@@ -896,5 +1019,117 @@ void anpr_pipeline_close(anpr_pipeline *p)
 	pthread_mutex_destroy(&p->cfg_mu);
 	pthread_mutex_destroy(&p->done_mu);
 	pthread_cond_destroy(&p->done_cv);
+	pthread_mutex_destroy(&p->diag_mu);
+	pthread_mutex_destroy(&p->snap_mu);
+	pthread_mutex_destroy(&p->listener_mu);
+	free(p->snap);
 	free(p);
+}
+
+/* ---- diagnostics ---- */
+
+void anpr_pipeline_request_luma(anpr_pipeline *p)
+{
+	atomic_store(&p->snap_want, true);
+}
+
+anpr_err anpr_pipeline_luma(anpr_pipeline *p, int cols, int rows, uint8_t *out, int64_t *utc_ms,
+			    uint64_t *seq)
+{
+	anpr_err err = ANPR_ERR_EMPTY;
+
+	if (!p || cols < 1 || rows < 1 || cols > ANPR_IMAGE_MAX_SIDE || rows > ANPR_IMAGE_MAX_SIDE || !out)
+		return ANPR_ERR_INVAL;
+	pthread_mutex_lock(&p->snap_mu);
+	if (p->snap_seq) {
+		anpr_luma_downscale(p->snap, p->snap_w, p->snap_h, (size_t)p->snap_w, out, cols, rows);
+		if (utc_ms)
+			*utc_ms = p->snap_utc_ms;
+		if (seq)
+			*seq = p->snap_seq;
+		err = ANPR_ERR_OK;
+	}
+	pthread_mutex_unlock(&p->snap_mu);
+	atomic_store(&p->snap_want, true);
+	return err;
+}
+
+anpr_err anpr_pipeline_sharpness(anpr_pipeline *p, double *sharpness, int64_t *utc_ms, uint64_t *seq)
+{
+	anpr_err err = ANPR_ERR_EMPTY;
+
+	if (!p || !sharpness)
+		return ANPR_ERR_INVAL;
+	pthread_mutex_lock(&p->snap_mu);
+	if (p->snap_seq) {
+		*sharpness = anpr_luma_sharpness(p->snap, p->snap_w, p->snap_h, (size_t)p->snap_w);
+		if (utc_ms)
+			*utc_ms = p->snap_utc_ms;
+		if (seq)
+			*seq = p->snap_seq;
+		err = ANPR_ERR_OK;
+	}
+	pthread_mutex_unlock(&p->snap_mu);
+	atomic_store(&p->snap_want, true);
+	return err;
+}
+
+size_t anpr_pipeline_plate_widths(anpr_pipeline *p, int64_t since_mono_ms, int *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&p->diag_mu);
+	size_t have = p->widths_next < PLATE_WIDTHS ? p->widths_next : PLATE_WIDTHS;
+	for (size_t i = 0; i < have && n < max; i++) {
+		size_t k = (p->widths_next - have + i) % PLATE_WIDTHS;
+		if (p->widths[k].mono_ms >= since_mono_ms)
+			out[n++] = p->widths[k].width;
+	}
+	pthread_mutex_unlock(&p->diag_mu);
+	return n;
+}
+
+void anpr_pipeline_read_counts(anpr_pipeline *p, uint64_t *last_hour, uint64_t *last_day,
+			       int64_t *last_utc_ms)
+{
+	int64_t now = anpr_clock_mono_ms() / 60000;
+	uint64_t hour = 0, day = 0;
+
+	pthread_mutex_lock(&p->diag_mu);
+	for (size_t i = 0; i < READ_MINUTES; i++) {
+		int64_t m = p->per_min[i].minute;
+		if (p->per_min[i].n == 0 || m > now || now - m >= READ_MINUTES)
+			continue;
+		day += p->per_min[i].n;
+		if (now - m < 60)
+			hour += p->per_min[i].n;
+	}
+	*last_utc_ms = p->last_read_utc_ms;
+	pthread_mutex_unlock(&p->diag_mu);
+	*last_hour = hour;
+	*last_day = day;
+}
+
+void anpr_pipeline_set_read_listener(anpr_pipeline *p, void (*fn)(void *user, const anpr_read_event *ev),
+				     void *user)
+{
+	pthread_mutex_lock(&p->listener_mu);
+	p->listener = fn;
+	p->listener_user = user;
+	pthread_mutex_unlock(&p->listener_mu);
+}
+
+void anpr_pipeline_camera_info(anpr_pipeline *p, anpr_pipeline_camera *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->kind = p->cfg.source.kind;
+	ci->pixel_format = p->cfg.source.pixel_format;
+	ci->exposure_max_us = p->cfg.source.exposure_max_us;
+	ci->gain_max = p->cfg.source.gain_max;
+	ci->requested_fps = p->cfg.source.fps;
+	pthread_mutex_lock(&p->source_mu);
+	if (p->source)
+		anpr_source_geometry(p->source, &ci->width, &ci->height, &ci->fps);
+	ci->open = p->source != NULL;
+	pthread_mutex_unlock(&p->source_mu);
 }

@@ -39,6 +39,7 @@ typedef struct anpr_read_event {
 	int64_t latency_ms; /* from the last frame the plate was seen in to stored (frame clock) */
 	size_t patch_bytes, overview_bytes;
 	int overview_w, overview_h;
+	const char *country; /* "uk", "eu", "us" or "auto" (unknown format); static */
 } anpr_read_event;
 
 typedef struct anpr_pipeline_cfg {
@@ -96,7 +97,71 @@ void anpr_pipeline_reconfigure(anpr_pipeline *p, const anpr_tracker_cfg *tracker
 
 void anpr_pipeline_get_stats(anpr_pipeline *p, anpr_pipeline_stats *st);
 
+/*
+ * Lets only the first n reader workers (1..workers) take frames; the rest
+ * idle until raised again (the thermal throttle). Frames the active ones
+ * cannot take are dropped and counted, as under any overload. Returns at once.
+ */
+void anpr_pipeline_set_workers(anpr_pipeline *p, int n);
+
 /* Stops, drains, joins every thread and frees; NULL is fine. */
 void anpr_pipeline_close(anpr_pipeline *p);
+
+/*
+ * Diagnostics for the control interface (firmware/control.h). Any thread, any
+ * time between start and close; none of them waits for a frame. The
+ * pipeline copies a frame's luma only when asked: each call below (and
+ * anpr_pipeline_request_luma) asks for a fresh copy of the next frame the
+ * tracker finishes, and answers from the copy made after the previous ask.
+ * The per-frame cost without an ask is one relaxed atomic load, plus a short
+ * lock on frames with plates (their widths are noted). The tracker thread
+ * never waits for the copy: while the control thread is scaling or
+ * measuring the last one, the next frame simply is not copied.
+ */
+
+/* Asks for a luma copy of the next frame (ahead of a call below). */
+void anpr_pipeline_request_luma(anpr_pipeline *p);
+
+/*
+ * The copied frame's luma, area-averaged to cols x rows bytes (row-major)
+ * into out; *utc_ms its capture time and *seq a counter that changes with
+ * each copy (either may be NULL). ANPR_ERR_EMPTY when no copy exists yet
+ * (ask again after a frame), ANPR_ERR_INVAL for bad sizes.
+ */
+ANPR_MUST_CHECK anpr_err anpr_pipeline_luma(anpr_pipeline *p, int cols, int rows, uint8_t *out,
+					    int64_t *utc_ms, uint64_t *seq);
+
+/* The copied frame's variance of Laplacian (anpr_luma_sharpness); errors as anpr_pipeline_luma. */
+ANPR_MUST_CHECK anpr_err anpr_pipeline_sharpness(anpr_pipeline *p, double *sharpness, int64_t *utc_ms,
+						 uint64_t *seq);
+
+/* Widths in pixels of the plates read in frames captured at or after since_mono_ms (last 64 kept), oldest first. */
+size_t anpr_pipeline_plate_widths(anpr_pipeline *p, int64_t since_mono_ms, int *out, size_t max);
+
+/* Reads stored in the last hour and day (monotonic clock), and the capture time of the last (0: none yet). */
+void anpr_pipeline_read_counts(anpr_pipeline *p, uint64_t *last_hour, uint64_t *last_day,
+			       int64_t *last_utc_ms);
+
+/*
+ * A second receiver of stored reads besides cfg->on_read (the control
+ * interface's readtest). Called on the emitter thread with a lock held:
+ * fn must be quick and must not call this function. NULL fn removes it.
+ */
+void anpr_pipeline_set_read_listener(anpr_pipeline *p, void (*fn)(void *user, const anpr_read_event *ev),
+				     void *user);
+
+/* The frame source as configured and opened. */
+typedef struct anpr_pipeline_camera {
+	anpr_source_kind kind;
+	bool open;                /* false while the camera is being reopened */
+	int width, height;        /* as opened; 0 when unknown */
+	double fps;               /* as opened; 0 when unknown */
+	double requested_fps;     /* from the configuration */
+	const char *pixel_format; /* requested; NULL for replay; valid while p lives */
+	int exposure_max_us;
+	double gain_max;
+} anpr_pipeline_camera;
+
+void anpr_pipeline_camera_info(anpr_pipeline *p, anpr_pipeline_camera *ci);
 
 #endif

@@ -158,6 +158,7 @@ struct anpr_spool {
 	uint64_t cnt[ST_COUNT];
 	uint64_t appended, expired, evicted, corrupt, torn, lost_fsync;
 	bool fsync_failed, full;
+	bool readonly; /* anpr_spool_inspect(): nothing on disk is created, changed or deleted */
 };
 
 /* ---- little helpers ---- */
@@ -509,6 +510,8 @@ static void unlink_seg_files(anpr_spool *s, uint64_t name_seq)
 {
 	char name[NAME_MAX_LEN];
 
+	if (s->readonly)
+		return;
 	seg_name(name, name_seq, "idx");
 	if (unlinkat(s->dir_fd, name, 0) && errno != ENOENT)
 		ANPR_LOGE("cannot delete %s/%s: %s", s->dir, name, strerror(errno));
@@ -877,6 +880,8 @@ out:
 /* Appends journal entries and syncs them; the journal is rewritten first if an earlier write failed. */
 static anpr_err journal_append(anpr_spool *s, const uint8_t *b, size_t len)
 {
+	if (s->readonly)
+		return ANPR_ERR_OK; /* states found by an inspection stay in memory */
 	if (s->jbroken || s->jfd < 0) {
 		anpr_err err = journal_rewrite(s);
 		if (err)
@@ -1064,7 +1069,7 @@ static anpr_err load_segment(anpr_spool *s, uint64_t name_seq, uint64_t *prev_se
 	int fd;
 
 	seg_name(name, name_seq, "spl");
-	fd = openat(s->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = openat(s->dir_fd, name, (s->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		ANPR_LOGE("cannot open %s/%s (%s); skipping it", s->dir, name,
 			  fd < 0 ? strerror(errno) : "not a file");
@@ -1112,9 +1117,13 @@ static anpr_err load_segment(anpr_spool *s, uint64_t name_seq, uint64_t *prev_se
 			goto out;
 		if (keep < size) {
 			s->torn++;
-			ANPR_LOGW("%s/%s: cutting a torn tail of %" PRIu64 " bytes", s->dir, name,
-				  size - keep);
-			if (ftruncate(fd, (off_t)keep) || anpr_spool_fsync_hook(fd))
+			if (s->readonly)
+				ANPR_LOGW("%s/%s: a torn tail of %" PRIu64 " bytes (left as it is)", s->dir,
+					  name, size - keep);
+			else
+				ANPR_LOGW("%s/%s: cutting a torn tail of %" PRIu64 " bytes", s->dir, name,
+					  size - keep);
+			if (!s->readonly && (ftruncate(fd, (off_t)keep) || anpr_spool_fsync_hook(fd)))
 				ANPR_LOGE("cannot cut %s/%s: %s", s->dir, name, strerror(errno));
 		}
 		g->size = keep;
@@ -1142,7 +1151,7 @@ static anpr_err load_segment(anpr_spool *s, uint64_t name_seq, uint64_t *prev_se
 	g->cnt[ST_PENDING] = g->n;
 	s->cnt[ST_PENDING] += g->n;
 	g->closing = true;
-	if (need_idx)
+	if (need_idx && !s->readonly)
 		(void)write_idx(s, g); /* the next open reads it; without it, it scans again */
 	err = push_seg(s, g);
 	if (err) {
@@ -1186,7 +1195,9 @@ static anpr_err recover(anpr_spool *s)
 		uint64_t seq;
 		size_t l = strlen(de->d_name);
 		if (l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0) {
-			unlinkat(s->dir_fd, de->d_name, 0); /* an interrupted index or journal rewrite */
+			/* An interrupted index or journal rewrite. */
+			if (!s->readonly)
+				unlinkat(s->dir_fd, de->d_name, 0);
 			continue;
 		}
 		if (!parse_seg_name(de->d_name, &seq))
@@ -1225,7 +1236,7 @@ static anpr_err check_cfg(const anpr_spool_cfg *cfg)
 	return ANPR_ERR_OK;
 }
 
-anpr_err anpr_spool_open(const anpr_spool_cfg *cfg, anpr_spool **out)
+static anpr_err open_spool(const anpr_spool_cfg *cfg, bool readonly, anpr_spool **out)
 {
 	anpr_err err = ANPR_ERR_NOMEM;
 	anpr_spool *s = NULL;
@@ -1234,7 +1245,7 @@ anpr_err anpr_spool_open(const anpr_spool_cfg *cfg, anpr_spool **out)
 	if (!cfg || !out)
 		return ANPR_ERR_INVAL;
 	*out = NULL;
-	if (check_cfg(cfg)) {
+	if (!readonly && check_cfg(cfg)) {
 		ANPR_LOGE(
 		    "invalid spool settings (segment 1 MiB..1 GiB, at least 4 segments, window 0..50 ms)");
 		return ANPR_ERR_INVAL;
@@ -1243,6 +1254,7 @@ anpr_err anpr_spool_open(const anpr_spool_cfg *cfg, anpr_spool **out)
 	if (!s)
 		return ANPR_ERR_NOMEM;
 	s->cfg = *cfg;
+	s->readonly = readonly;
 	s->dir_fd = s->jfd = s->rfd = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -1265,7 +1277,7 @@ anpr_err anpr_spool_open(const anpr_spool_cfg *cfg, anpr_spool **out)
 		err = ANPR_ERR_CRYPTO;
 		goto out;
 	}
-	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
+	if (!readonly && mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
 		ANPR_LOGE("cannot create %s: %s", s->dir, strerror(errno));
 		err = errno == EACCES || errno == EPERM ? ANPR_ERR_PERMISSION : ANPR_ERR_IO;
 		goto out;
@@ -1273,14 +1285,17 @@ anpr_err anpr_spool_open(const anpr_spool_cfg *cfg, anpr_spool **out)
 	s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dir_fd < 0) {
 		ANPR_LOGE("cannot open %s: %s", s->dir, strerror(errno));
-		err = errno == EACCES || errno == EPERM ? ANPR_ERR_PERMISSION : ANPR_ERR_IO;
+		err = errno == EACCES || errno == EPERM ? ANPR_ERR_PERMISSION
+		      : errno == ENOENT && readonly     ? ANPR_ERR_NOT_FOUND
+							: ANPR_ERR_IO;
 		goto out;
 	}
 	err = recover(s);
 	if (err)
 		goto out;
 	journal_replay(s);
-	err = journal_rewrite(s);
+	if (!readonly)
+		err = journal_rewrite(s);
 	if (err)
 		goto out;
 	if (s->corrupt || s->torn)
@@ -1291,6 +1306,38 @@ anpr_err anpr_spool_open(const anpr_spool_cfg *cfg, anpr_spool **out)
 	*out = s;
 	s = NULL;
 out:
+	anpr_spool_close(s);
+	return err;
+}
+
+anpr_err anpr_spool_open(const anpr_spool_cfg *cfg, anpr_spool **out)
+{
+	return open_spool(cfg, false, out);
+}
+
+anpr_err anpr_spool_inspect(const char *dir, const uint8_t *key, bool check, anpr_spool_inspection *out)
+{
+	anpr_spool_cfg cfg = { .dir = dir };
+	anpr_spool *s = NULL;
+	anpr_err err;
+
+	if (!dir || !dir[0] || !out || (check && !key))
+		return ANPR_ERR_INVAL;
+	memset(out, 0, sizeof(*out));
+	/* Without the key the figures still come from the frames; records cannot be decrypted. */
+	if (key)
+		memcpy(cfg.key, key, ANPR_SPOOL_KEY_LEN);
+	err = open_spool(&cfg, true, &s);
+	mbedtls_platform_zeroize(cfg.key, sizeof(cfg.key));
+	if (err)
+		return err;
+	if (check) {
+		int64_t t0 = anpr_clock_mono_ms();
+		err = anpr_spool_check(s, &out->checked, &out->bad);
+		out->check_ms = anpr_clock_mono_ms() - t0;
+		out->check_done = err == ANPR_ERR_OK;
+	}
+	anpr_spool_get_stats(s, &out->stats);
 	anpr_spool_close(s);
 	return err;
 }

@@ -170,4 +170,28 @@ void anpr_spool_get_stats(anpr_spool *s, anpr_spool_stats *st);
  */
 ANPR_MUST_CHECK anpr_err anpr_spool_check(anpr_spool *s, uint64_t *checked, uint64_t *bad);
 
+/* What anpr_spool_inspect() found. */
+typedef struct anpr_spool_inspection {
+	anpr_spool_stats stats; /* as anpr_spool_get_stats() after an open (appended etc. are 0) */
+	bool check_done;        /* the integrity check ran to the end */
+	uint64_t checked, bad;  /* records read and authenticated / that failed (check only) */
+	int64_t check_ms;
+} anpr_spool_inspection;
+
+/*
+ * Read-only look at a ring buffer folder, for the diagnostic CLI while
+ * anprd is down: recovers the records and the delivery journal in memory
+ * exactly as an open would, but opens every file O_RDONLY and never creates,
+ * truncates, renames or deletes anything (a torn tail or a damaged segment
+ * is counted, not repaired). key (ANPR_SPOOL_KEY_LEN bytes, copied and
+ * wiped) may be NULL unless check: check reads and authenticates every
+ * record as anpr_spool_check(); records found corrupt are counted, not
+ * journalled. With anprd running, the segment it is writing may show as a
+ * torn tail. Errors: ANPR_ERR_INVAL, ANPR_ERR_NOT_FOUND (no folder),
+ * ANPR_ERR_PERMISSION, ANPR_ERR_IO, ANPR_ERR_NOMEM, ANPR_ERR_CRYPTO. Any
+ * thread.
+ */
+ANPR_MUST_CHECK anpr_err anpr_spool_inspect(const char *dir, const uint8_t *key, bool check,
+					    anpr_spool_inspection *out);
+
 #endif

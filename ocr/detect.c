@@ -14,6 +14,8 @@
 /* Glyph heights searched at one pyramid level, working pixels. */
 #define MIN_LEVEL_PX 7.0f
 #define MAX_LEVEL_PX 32.0f
+/* Blobs up to this much taller than a level's range are still taken there (see find_lines). */
+#define LEVEL_SLACK 1.15f
 /* Frames wider than this are searched downscaled: 4K plates of 60 px are still 8 px glyphs. */
 #define MAX_WORK_WIDTH 2048
 /*
@@ -543,8 +545,13 @@ static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, 
 			return err;
 		if (nc > MAX_COMPONENTS)
 			nc = MAX_COMPONENTS;
-		size_t nb =
-		    filter_blobs(d->comps, nc, src->width, src->height, hmin, hmax, d->blobs, MAX_BLOBS);
+		/*
+		 * Slack above the level's top: glyphs of one plate vary by a pixel or
+		 * two (a W renders taller than an S), and a line whose glyphs sit at
+		 * the boundary would otherwise lose its tallest one to the next level.
+		 */
+		size_t nb = filter_blobs(d->comps, nc, src->width, src->height, hmin, hmax * LEVEL_SLACK,
+					 d->blobs, MAX_BLOBS);
 		anpr_rect bodies[MAX_BODIES];
 		size_t nbodies = light ? find_bodies(d->comps, nc, hmin, hmax, bodies, MAX_BODIES) : 0;
 		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);

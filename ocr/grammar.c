@@ -168,10 +168,13 @@ static const lookalike lookalikes[N_SYM] = {
 /*
  * Priors per template (layout), roughly how often each layout passes a UK camera. Only
  * ratios matter, since scores are normalised; a text matching several layouts (a
- * German and a Polish one, say) collects the prior of each.
+ * German and a Polish one, say) collects the prior of each. The prefix prior is just
+ * above SUBST_WEAK x PRIOR_UK_CURRENT: a prefix mark read literally beats a current
+ * reading that needs a weak look-alike (R410YEX, not RA10YEX); with the two equal,
+ * the tie went to the current reading.
  */
 #define PRIOR_UK_CURRENT 1.0f   /* most vehicles on UK roads */
-#define PRIOR_UK_PREFIX 0.1f    /* 1983-2001 vehicles, still common */
+#define PRIOR_UK_PREFIX 0.12f   /* 1983-2001 vehicles, still common; above SUBST_WEAK (see above) */
 #define PRIOR_UK_SUFFIX 0.03f   /* classics and transferred marks */
 #define PRIOR_UK_NI 0.03f       /* per layout (8); Northern Ireland vehicles travel in GB */
 #define PRIOR_UK_DATELESS 0.01f /* per layout (24); cherished marks */

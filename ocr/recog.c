@@ -106,15 +106,42 @@ static bool model_in(const char *dir, const char *model)
 }
 
 /*
- * The folder to load the model from: cfg's, else $ANPR_TESSDATA, else the
- * built-in one; Tesseract's stock eng comes from Debian's folder when the
- * chosen one does not have it.
+ * The installed model beside the running binary: <prefix>/bin/prog ->
+ * <prefix>/share/anpr/tessdata (/usr/share/anpr/tessdata from the package;
+ * a package unpacked into any folder finds its own). False when the binary
+ * is not in a bin folder or the model is not there.
  */
-static const char *model_dir(const anpr_recog_cfg *cfg)
+static bool installed_dir(const char *model, char *buf, size_t len)
+{
+	static const char suffix[] = "share/anpr/tessdata";
+	char exe[PATH_MAX_LEN];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash || slash - exe < 4 || memcmp(slash - 4, "/bin", 4) != 0)
+		return false;
+	slash[-3] = '\0'; /* keeps "<prefix>/" */
+	n = snprintf(buf, len, "%s%s", exe, suffix);
+	return n > 0 && (size_t)n < len && model_in(buf, model);
+}
+
+/*
+ * The folder to load the model from: cfg's, else $ANPR_TESSDATA, else the
+ * installed one beside the binary, else the source tree's (a build tree);
+ * Tesseract's stock eng comes from Debian's folder when the chosen one does
+ * not have it. buf holds the installed path when that is the one returned.
+ */
+static const char *model_dir(const anpr_recog_cfg *cfg, char *buf, size_t len)
 {
 	const char *env = getenv("ANPR_TESSDATA");
-	const char *dir = cfg->model_dir ? cfg->model_dir : env && *env ? env : ANPR_TESSDATA_DIR;
+	const char *dir = cfg->model_dir ? cfg->model_dir : env && *env ? env : NULL;
 
+	if (!dir)
+		dir = installed_dir(cfg->model, buf, len) ? buf : ANPR_TESSDATA_DIR;
 	if (strcmp(cfg->model, "eng") == 0 && !model_in(dir, cfg->model))
 		return STOCK_TESSDATA;
 	return dir;
@@ -141,6 +168,7 @@ anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
 		{ "tessedit_do_invert", "0" },
 	};
 	anpr_recog *r = NULL;
+	char installed[PATH_MAX_LEN];
 	const char *dir;
 	anpr_err err;
 
@@ -150,7 +178,7 @@ anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog **out)
 		err = ANPR_ERR_INVAL;
 		goto out;
 	}
-	dir = model_dir(cfg);
+	dir = model_dir(cfg, installed, sizeof installed);
 	if (strlen(dir) > PATH_MAX_LEN - MODEL_NAME_MAX - 16) {
 		err = ANPR_ERR_INVAL;
 		goto out;

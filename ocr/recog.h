@@ -10,7 +10,10 @@
 typedef struct anpr_recog anpr_recog;
 
 typedef struct anpr_recog_cfg {
-	/* Folder holding <model>.traineddata; NULL: $ANPR_TESSDATA, else the built-in default. */
+	/*
+	 * Folder holding <model>.traineddata; NULL: $ANPR_TESSDATA, else
+	 * <prefix>/share/anpr/tessdata beside the binary (installed), else the source tree's.
+	 */
 	const char *model_dir;
 	/* Model name: "plate" (ours, trained by tools/train-ocr.sh) or "eng" (Tesseract's stock). */
 	const char *model;

@@ -11,8 +11,12 @@
 
 /* Glyph height in a strip, px: what the plate model was trained on. */
 #define ANPR_STRIP_CHAR_PX 40
-/* Largest strip: 1.6 glyphs tall, at most 15 glyphs long (margins included). */
-#define ANPR_STRIP_MAX_PIXELS (ANPR_STRIP_CHAR_PX * 8 / 5 * ANPR_STRIP_CHAR_PX * 15)
+/* Side margins, in glyph heights: anpr_strip_extract()'s, and the range anpr_strip_extract_margin() takes. */
+#define ANPR_STRIP_MARGIN 1.0f
+#define ANPR_STRIP_MIN_MARGIN 0.3f
+#define ANPR_STRIP_MAX_MARGIN 3.0f
+/* Largest strip: 1.6 glyphs tall, at most 16 glyphs long (a 14-glyph row and its margins). */
+#define ANPR_STRIP_MAX_PIXELS (ANPR_STRIP_CHAR_PX * 8 / 5 * ANPR_STRIP_CHAR_PX * 16)
 
 /*
  * Work memory for strip cleaning, sized once so the frame path does not
@@ -38,5 +42,16 @@ void anpr_strip_work_free(anpr_strip_work *w);
  */
 ANPR_MUST_CHECK anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r,
 					    anpr_image *strip, anpr_strip_work *w);
+
+/*
+ * As anpr_strip_extract(), with side margins of margin_x glyph heights
+ * (ANPR_STRIP_MIN_MARGIN..ANPR_STRIP_MAX_MARGIN; anpr_strip_extract() uses
+ * ANPR_STRIP_MARGIN): a tighter cut of the same row reads differently, and a
+ * wider one takes in glyphs the detector left out of a short row; the reader
+ * combines them when the first read is doubtful. ANPR_ERR_INVAL also when the
+ * strip would exceed ANPR_STRIP_MAX_PIXELS.
+ */
+ANPR_MUST_CHECK anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_region *r,
+						   float margin_x, anpr_image *strip, anpr_strip_work *w);
 
 #endif

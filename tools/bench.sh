@@ -3,7 +3,8 @@
 # make bench: runs every benchmark binary, then scores the plate reader on 1,000 seeded synthetic
 # UK plates and on the real dev sets in ../shared/data (when present), then runs anprd on a 60 s
 # 1080p25 synthetic clip of 40 vehicles (as fast as possible for throughput, in real time for
-# latency), and writes the figures to build/bench/report.md, reader.jsonl and pipeline.json.
+# latency), and writes the figures to build/bench/report.md, reader.jsonl and pipeline.json; last,
+# the recorded-video harness on the standard clip set: build/bench/replay-report.md and .json.
 # Usage: tools/bench.sh BIN_DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,3 +119,80 @@ jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | cut -d: -f2 | tr -d ' "'; }
 } >"$out/report.md"
 echo
 cat "$out/report.md"
+
+# ---- the recorded-video harness: the standard set (tests/clips/standard.ini) through anprd and anpr-bofsim ----
+# Clips are generated once into build/clips/ (cached by command line). The previous report, when there is
+# one, is kept as history. REPLAY_SET picks another set of the manifest (default: standard).
+replay_set=${REPLAY_SET:-standard}
+echo "== anpr-replay --set $replay_set (real time; generation time per clip in the table)"
+[ -f "$out/replay-report.json" ] && cp "$out/replay-report.json" "$out/replay-report.prev.json"
+replay_status=0
+"$bin/anpr-replay" --manifest "$root/tests/clips/standard.ini" --set "$replay_set" --clips-dir "$root/build/clips" \
+	--json >"$out/replay-report.json.new" || replay_status=$?
+if [ "$replay_status" -gt 1 ]; then
+	echo "anpr-replay failed (exit $replay_status); no replay report"
+	rm -f "$out/replay-report.json.new"
+else
+	mv "$out/replay-report.json.new" "$out/replay-report.json"
+	$py - "$out" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$root" describe --always --dirty)" "$(nproc)" <<'PYEOF'
+import json, os, sys
+out, when, version, cores = sys.argv[1:5]
+d = json.load(open(os.path.join(out, "replay-report.json")))
+prev_path = os.path.join(out, "replay-report.prev.json")
+prev = json.load(open(prev_path)) if os.path.exists(prev_path) else None
+keys = ["vehicles", "captured_pct", "exact_pct", "misread_pct", "missed_pct", "duplicates", "false_reads",
+        "latency_p50_ms", "latency_p95_ms", "fps", "dropped_frames", "peak_rss_mib"]
+def fmt(v):
+    return "-" if v is None else ("%.2f" % v if isinstance(v, float) else str(v))
+hist_path = os.path.join(out, "replay-history.jsonl")
+entry = {"when": when, "version": version, "set": d["set"], "pass": d["pass"]}
+entry.update({k: d.get(k) for k in keys})
+with open(hist_path, "a") as f:
+    f.write(json.dumps(entry) + "\n")
+history = [json.loads(l) for l in open(hist_path) if l.strip()]
+L = []
+L.append(f"# Recorded-video harness: set {d['set']}")
+L.append("")
+L.append(f"{when}, {version}, {cores} cores; anprd {'under qemu' if d['qemu'] else 'host'}, pace {d['pace']}. "
+         "Made by `make bench` (tools/bench.sh: anpr-replay --manifest tests/clips/standard.ini); "
+         "definitions in docs/clip-format.md.")
+L.append("")
+L.append("| clip | vehicles | captured % | exact % | misread % | missed % | duplicates | false reads | latency p50 ms | p95 ms | fps | dropped | peak RSS MiB | generated s |")
+L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for c in d["clips"] + [dict(d, name="**total**")]:
+    gen = c.get("generate_s")
+    L.append("| " + " | ".join([c["name"]] + [fmt(c.get(k)) for k in keys] + ["cached" if gen is None else fmt(gen)]) + " |")
+t = d.get("thresholds") or {}
+L.append("")
+L.append(f"{d['vehicles']} vehicles scored ({d['unseen']} more never fully in view), {d['reads']} reads, "
+         f"{d['rejected']} rejected by the back office.")
+if t:
+    L.append("")
+    L.append(f"Bars: captured >= {t['captured_min_pct']}%, exact >= {t['exact_min_pct']}%, misread <= {t['misread_max_pct']}%, "
+             f"duplicates <= {t['duplicates_max']}, false reads <= {t['false_reads_max_pct']}%, latency p95 <= {t['latency_p95_max_ms']} ms: "
+             + ("**pass**" if d["pass"] else "**below**: " + "; ".join(d["shortfalls"])))
+L.append("")
+L.append("Latency: from the vehicle's last frame in view (ground truth) to the read being stored by anpr-bofsim, "
+         "on the wall clock, in real-time replay. Generation: anpr-synth clip wall time per clip (blank when cached).")
+if prev:
+    L.append("")
+    L.append("## Previous report")
+    L.append("")
+    L.append("| | " + " | ".join(keys) + " |")
+    L.append("|---|" + "---|" * len(keys))
+    L.append("| previous | " + " | ".join(fmt(prev.get(k)) for k in keys) + " |")
+    L.append("| this run | " + " | ".join(fmt(d.get(k)) for k in keys) + " |")
+if len(history) > 1:
+    L.append("")
+    L.append("## History (replay-history.jsonl, newest last)")
+    L.append("")
+    L.append("| when | version | set | " + " | ".join(keys) + " |")
+    L.append("|---|---|---|" + "---|" * len(keys))
+    for h in history[-20:]:
+        L.append(f"| {h['when']} | {h['version']} | {h['set']} | " + " | ".join(fmt(h.get(k)) for k in keys) + " |")
+open(os.path.join(out, "replay-report.md"), "w").write("\n".join(L) + "\n")
+PYEOF
+	echo
+	cat "$out/replay-report.md"
+fi
+rm -f "$out/replay-report.prev.json"

@@ -28,7 +28,7 @@ work=$(mktemp -d)
 trap 'rm -f "$site"; rm -rf "$work"' EXIT
 "$bin/anpr-synth" clip --seed 2026 --out "$work/clip.avi" --frame 1920x1080 --vehicles 12 --duration 18 \
 	--look mixed
-echo "  ground truth: $(wc -l <"$work/clip.truth.jsonl") vehicles in $work/clip.truth.jsonl"
+echo "  ground truth: $(grep -c '"vrm"' "$work/clip.truth.jsonl") vehicles in $work/clip.truth.jsonl"
 mkdir -m 700 "$work/keys"
 "$bin/anprd" --set "signing.key_file=$work/keys/device.pem" --gen-key | tail -1
 printf '# A site file as an installer writes it\n[device]\nid = demo-unit-01\nsite = M62-J24-EB\n' >"$site"

@@ -28,6 +28,7 @@ libcurl4-openssl-dev     mutual-TLS uplink to the back office
 libmbedtls-dev           ECDSA signing, AES-GCM at rest, PBKDF2
 libcamera-dev            camera frame source on the units
 libsystemd-dev           sd_notify readiness and watchdog
+libgpiod-dev             IR illuminator, IR-cut filter, tamper switch and heater lines (libgpiod 1.6, v1 API)
 libsqlite3-dev           back-office simulator storage
 libfreetype-dev          anpr-synth renders plate characters from TrueType fonts
 fonts-liberation         synthetic plates: LiberationSansNarrow-Bold
@@ -40,6 +41,9 @@ python3                  test helpers
 python3-jwcrypto         independent JWS verification in tests
 valgrind                 memory checks
 file                     checks that cross binaries are aarch64
+lintian                  checks the .deb packages (make package, tests/package.cmake)
+python3-seccomp          package test: runs anprd under its unit's syscall filter
+tmux                     anpr-diag test through a real terminal (capture-pane shows the screen)
 LIST
 
 read -r -d '' CROSS_PACKAGES <<'LIST' || true

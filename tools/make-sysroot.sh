@@ -31,6 +31,7 @@ packages=(
   libmbedtls-dev
   libcamera-dev
   libsystemd-dev
+  libgpiod-dev
   libsqlite3-dev
 )
 

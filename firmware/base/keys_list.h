@@ -32,6 +32,86 @@ ANPR_KEY(CAMERA_PIXEL_FORMAT, "camera", "pixel_format", ENUM, "YUV420", 0, 0, "Y
 ANPR_KEY(CAMERA_EXPOSURE_MAX_US, "camera", "exposure_max_us", INT, "2000", 20, 100000, NULL, true,
 	 "Longest exposure allowed; short exposures keep fast plates sharp")
 ANPR_KEY(CAMERA_GAIN_MAX, "camera", "gain_max", REAL, "8", 1, 64, NULL, true, "Highest analogue gain allowed")
+ANPR_KEY(CAMERA_SENSOR, "camera", "sensor", STRING, "none", 1, 32, NULL, false,
+	 "Image sensor fitted (imx477, imx296, ar1335; none for replay); for messages and the commissioning report")
+ANPR_KEY(CAMERA_SENSOR_WIDTH_PX, "camera", "sensor_width_px", INT, "1920", 320, 16384, NULL, false,
+	 "Active pixels across the sensor; the stream is assumed to show the sensor's whole width")
+ANPR_KEY(CAMERA_PIXEL_PITCH_UM, "camera", "pixel_pitch_um", REAL, "3.45", 0.5, 20, NULL, false,
+	 "Sensor pixel pitch in micrometres (imx477 1.55, imx296 3.45)")
+ANPR_KEY(CAMERA_FOCAL_LENGTH_MM, "camera", "focal_length_mm", REAL, "16", 1, 300, NULL, false,
+	 "Lens focal length in millimetres")
+ANPR_KEY(CAMERA_MOUNT_HEIGHT_M, "camera", "mount_height_m", REAL, "5", 0, 30, NULL, false,
+	 "Height of the lens above the road surface")
+ANPR_KEY(CAMERA_DISTANCE_M, "camera", "distance_m", REAL, "15", 1, 200, NULL, false,
+	 "Distance along the road from the pole to where plates are read")
+ANPR_KEY(CAMERA_PLATE_WIDTH_MM, "camera", "plate_width_mm", INT, "520", 100, 1000, NULL, false,
+	 "Plate width for the size prediction of --check-config (UK 520, EU 520, US 305)")
+
+ANPR_KEY(GPIO_BACKEND, "gpio", "backend", ENUM, "sim", 0, 0, "sim|gpiod", false,
+	 "GPIO lines: simulated in memory (host-sim, tests) or the board's through libgpiod")
+ANPR_KEY(GPIO_CHIP, "gpio", "chip", STRING, "gpiochip0", 1, 64, NULL, false,
+	 "GPIO chip holding the lines below: name, /dev path, label (pinctrl-bcm2711) or number")
+ANPR_KEY(GPIO_SIM_FILE, "gpio", "sim_file", STRING, "", 0, 4096, NULL, false,
+	 "Simulated backend: file mirroring the lines (name=value per line) for tests; empty: memory only")
+ANPR_KEY(GPIO_ILLUMINATOR_LINE, "gpio", "illuminator_line", INT, "-1", -1, 1023, NULL, false,
+	 "Output switching the IR illuminator on (high = on); -1: none fitted")
+ANPR_KEY(GPIO_IRCUT_LINE, "gpio", "ircut_line", INT, "-1", -1, 1023, NULL, false,
+	 "Output driving the IR-cut filter (high = filter in, day); -1: none fitted")
+ANPR_KEY(GPIO_TAMPER_LINE, "gpio", "tamper_line", INT, "-1", -1, 1023, NULL, false,
+	 "Input from the enclosure's tamper switch; -1: none fitted")
+ANPR_KEY(GPIO_HEATER_LINE, "gpio", "heater_line", INT, "-1", -1, 1023, NULL, false,
+	 "Output switching the window heater (high = on); -1: none fitted")
+
+ANPR_KEY(IR_MODE, "ir", "mode", ENUM, "auto", 0, 0, "auto|day|night", true,
+	 "Day/night: switch from scene brightness, or hold day (filter in, lamp off) or night")
+ANPR_KEY(IR_NIGHT_BELOW, "ir", "night_below", INT, "40", 0, 255, NULL, true,
+	 "Go to night (filter out, lamp on) when the mean luma stays below this")
+ANPR_KEY(IR_DAY_ABOVE, "ir", "day_above", INT, "110", 0, 255, NULL, true,
+	 "Go back to day when the mean luma under the lamp stays above this (must exceed night_below)")
+ANPR_KEY(IR_DWELL_S, "ir", "dwell_s", INT, "60", 1, 3600, NULL, true,
+	 "Least time in one state, and how long brightness must stay past a threshold, before switching")
+
+ANPR_KEY(WATCHDOG_BACKEND, "watchdog", "backend", ENUM, "none", 0, 0, "none|sim|dev", false,
+	 "Hardware watchdog: none, simulated (host-sim, tests), or the device below")
+ANPR_KEY(WATCHDOG_DEVICE, "watchdog", "device", STRING, "/dev/watchdog", 1, 4096, NULL, false,
+	 "Watchdog device node")
+ANPR_KEY(WATCHDOG_TIMEOUT_S, "watchdog", "timeout_s", INT, "15", 1, 600, NULL, false,
+	 "The board resets this long after the last feed (bcm2835 allows at most 15)")
+ANPR_KEY(WATCHDOG_STALL_S, "watchdog", "stall_s", INT, "10", 1, 600, NULL, false,
+	 "The pipeline counts as hung, and feeding stops, when a stage with work makes no progress for this long")
+ANPR_KEY(WATCHDOG_SIM_FILE, "watchdog", "sim_file", STRING, "", 0, 4096, NULL, false,
+	 "Simulated backend: file where feeds, missed feeds and a would-be reset are recorded")
+
+ANPR_KEY(THERMAL_BACKEND, "thermal", "backend", ENUM, "none", 0, 0, "none|sim|sysfs", false,
+	 "Temperature: not watched, read from a file (sim), or from /sys/class/thermal")
+ANPR_KEY(THERMAL_ZONE, "thermal", "zone", STRING, "thermal_zone0", 1, 4096, NULL, false,
+	 "sysfs: zone directory name or its type (cpu-thermal); sim: file holding millidegrees")
+ANPR_KEY(THERMAL_THROTTLE_C, "thermal", "throttle_c", REAL, "80", 30, 125, NULL, true,
+	 "Above this the readers are cut to one worker until the unit is hysteresis_c cooler")
+ANPR_KEY(THERMAL_ALARM_C, "thermal", "alarm_c", REAL, "85", 30, 125, NULL, true,
+	 "Above this the thermal alarm is raised (must be at least throttle_c)")
+ANPR_KEY(THERMAL_HYSTERESIS_C, "thermal", "hysteresis_c", REAL, "5", 0.5, 30, NULL, true,
+	 "How far below a limit the temperature must fall before the throttle or alarm clears")
+ANPR_KEY(THERMAL_HEATER_BELOW_C, "thermal", "heater_below_c", REAL, "-50", -50, 40, NULL, true,
+	 "Window heater (gpio.heater_line) on below this, off hysteresis_c above it; -50: never")
+
+ANPR_KEY(TAMPER_OPEN_LEVEL, "tamper", "open_level", INT, "1", 0, 1, NULL, false,
+	 "Input level meaning the enclosure is open; 1: a normally-closed switch to ground with the pull-up, so a cut wire alarms too")
+ANPR_KEY(TAMPER_DEBOUNCE_MS, "tamper", "debounce_ms", INT, "50", 1, 10000, NULL, false,
+	 "The input must hold a new level this long before the tamper state changes")
+
+ANPR_KEY(CONSOLE_DEVICE, "console", "device", STRING, "/dev/ttyS0", 1, 4096, NULL, false,
+	 "Serial port the diagnostic CLI (anpr-diag) is started on")
+ANPR_KEY(CONSOLE_BAUD, "console", "baud", INT, "115200", 1200, 4000000, NULL, false,
+	 "Serial console speed")
+
+ANPR_KEY(STORAGE_DATA_DEVICE, "storage", "data_device", STRING, "/dev/disk/by-label/anpr-data", 1, 4096, NULL,
+	 false, "Block device of the data partition that holds the ring buffer (store.dir is mounted on it)")
+ANPR_KEY(STORAGE_DATA_SIZE_MB, "storage", "data_size_mb", INT, "4096", 64, 4194304, NULL, false,
+	 "Size the image gives the data partition; store.max_mb must fit in it")
+
+ANPR_KEY(RTC_DEVICE, "rtc", "device", STRING, "", 0, 4096, NULL, false,
+	 "Battery-backed real-time clock (/dev/rtc0); empty: none fitted, time only from the network")
 
 ANPR_KEY(PIPELINE_WORKERS, "pipeline", "workers", INT, "0", 0, 64, NULL, false,
 	 "Plate reader threads; 0 means one per CPU core")
@@ -92,3 +172,15 @@ ANPR_KEY(UPLINK_BACKLOG_RATE, "uplink", "backlog_rate", REAL, "50", 0.1, 10000, 
 	 "Reads per second sent from the backlog after an outage (live reads go first)")
 ANPR_KEY(UPLINK_LIVE_WINDOW_S, "uplink", "live_window_s", INT, "60", 0, 3600, NULL, false,
 	 "Reads captured this recently count as live and are sent before the backlog")
+
+ANPR_KEY(DIAG_USERS_FILE, "diag", "users_file", STRING, "/etc/anpr/diag-users", 1, 4096, NULL, false,
+	 "anpr-diag: engineer accounts (user:role:pbkdf2-sha256:...), mode 0600; set with --set-password")
+ANPR_KEY(DIAG_STATE_DIR, "diag", "state_dir", STRING, "/var/lib/anpr/diag", 1, 4096, NULL, false,
+	 "anpr-diag: folder for the login lockout state and made CSRs (survives reboots)")
+ANPR_KEY(DIAG_AUDIT_FILE, "diag", "audit_file", STRING, "/var/lib/anpr/diag/audit.log", 1, 4096, NULL,
+	 false, "anpr-diag: append-only audit trail of every login, failure, lockout and command")
+ANPR_KEY(DIAG_IDLE_TIMEOUT_S, "diag", "idle_timeout_s", INT, "600", 10, 86400, NULL, false,
+	 "anpr-diag: a console session idle this long is logged out")
+
+ANPR_KEY(CONTROL_SOCKET, "control", "socket", STRING, "/run/anpr/control.sock", 0, 107, NULL, false,
+	 "Unix socket anprd answers the diagnostic CLI on (docs/control-protocol.md); empty disables it")

@@ -155,7 +155,9 @@ def main():
 
     if args.truth:
         start = parse_utc(args.start_time) if args.start_time else None
+        # docs/clip-format.md: a header line (clip_truth) then one vehicle a line; vehicles never fully seen are not scored.
         truth = [json.loads(line) for line in open(args.truth) if line.strip()]
+        truth = [v for v in truth if "clip_truth" not in v and v["first_frame"] >= 0]
         used = set()
         exact = misread = missed = 0
         for v in truth:

@@ -21,7 +21,7 @@ start=2026-11-21T12:00:00.000Z
 # A short clip: 8 vehicles in 12 s at 720p (quick enough for qemu), some at night in IR.
 "$synth" clip --seed 404 --out "$tmp/clip.avi" --frame 1280x720 --vehicles 8 --duration 12 --look mixed \
 	--hard-share 0 >/dev/null 2>"$tmp/synth.log" || { cat "$tmp/synth.log"; echo "anpr-synth clip failed"; exit 1; }
-vehicles=$(wc -l <"$tmp/clip.truth.jsonl")
+vehicles=$(grep -c '"vrm"' "$tmp/clip.truth.jsonl") # the header line has no vrm
 
 key=$tmp/keys/device.pem
 mkdir -m 700 "$tmp/keys"

@@ -29,7 +29,7 @@ expect() {
 expect 0 'configuration OK: board host-sim' -- --check-config
 expect 0 '^anprd [0-9]+\.[0-9]+\.[0-9]+.*' -- --version
 expect 0 'opencv 4\.6.*tesseract 5\..*mbedtls 2\.28' -- --version
-expect 0 '^host-sim$' -- --list-boards
+expect 0 '^host-sim.imx8mp-evk.rpi-cm4-imx296.rpi4-imx477$' -- --list-boards
 expect 64 'Usage: anprd' -- --no-such-option
 expect 64 'unexpected argument' -- stray
 

@@ -95,7 +95,7 @@ static void test_config(void)
 	char diag[128];
 
 	CHECK_STR(anpr_synth_clip_fourcc("a/b.avi"), "MJPG");
-	CHECK_STR(anpr_synth_clip_fourcc("clip.mp4"), "mp4v");
+	CHECK_STR(anpr_synth_clip_fourcc("clip.mp4"), "avc1");
 	CHECK(anpr_synth_clip_fourcc("clip.mkv") == NULL);
 	CHECK(anpr_synth_clip_fourcc("a.avi/clip") == NULL);
 	CHECK_INT(anpr_synth_clip_dir_parse("away", &d), ANPR_ERR_OK);

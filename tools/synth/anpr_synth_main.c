@@ -89,7 +89,7 @@ static const char k_usage_vrm[] =
 static const char k_usage_clip[] =
     "Usage: anpr-synth clip --seed N --out PATH [OPTION]...\n"
     "Writes a video of vehicles passing a fixed pole-mounted camera (PATH.avi: MJPEG,\n"
-    "PATH.mp4: MPEG-4 part 2) and its ground truth, one JSON object per vehicle per line:\n"
+    "PATH.mp4: H.264) and its ground truth: a header line, then one JSON object per vehicle:\n"
     "mark, lane, direction, speed, the frames its plate is fully visible in and its box in\n"
     "each. See docs/synthetic-plates.md.\n\n"
     "  --seed N            seed (decimal or 0x hex)\n"

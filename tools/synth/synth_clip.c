@@ -97,7 +97,7 @@ const char *anpr_synth_clip_fourcc(const char *path)
 	if (strcmp(dot, ".avi") == 0)
 		return "MJPG";
 	if (strcmp(dot, ".mp4") == 0)
-		return "mp4v";
+		return "avc1"; /* H.264 (FFmpeg's libx264), as cameras record */
 	return NULL;
 }
 
@@ -2280,6 +2280,21 @@ anpr_err anpr_synth_clip_write_truth(const anpr_synth_clip *c, FILE *f)
 
 	if (!c || !f)
 		return ANPR_ERR_INVAL;
+	/* The header (docs/clip-format.md): what a reader of the sidecar checks the video against. */
+	const anpr_synth_clip_camera *cam = &c->info;
+	ok = fprintf(f,
+		     "{\"clip_truth\":1,\"generator\":\"anpr-synth clip\",\"fps\":%d,\"frames\":%d,"
+		     "\"width\":%d,\"height\":%d,\"start_utc\":null,\"vehicles\":%d,\"look\":\"%s\","
+		     "\"camera\":{\"height_m\":%.2f,\"pitch_deg\":%.2f,\"yaw_deg\":%.2f,\"roll_deg\":%.2f,"
+		     "\"focal_px\":%.1f,\"x_m\":%.2f,\"far_m\":%.2f,\"near_m\":%.2f,\"exposure_ms\":%.2f},"
+		     "\"lanes\":[",
+		     c->cfg.fps, c->frames, c->cfg.frame_w, c->cfg.frame_h, c->n,
+		     anpr_synth_clip_look_name(c->cfg.look), cam->height_m, cam->pitch_deg, cam->yaw_deg,
+		     cam->roll_deg, cam->focal_px, cam->x_m, cam->far_m, cam->near_m, cam->exposure_ms) > 0;
+	for (int l = 0; ok && l < c->cfg.lanes; l++)
+		ok = fprintf(f, "%s{\"lane\":%d,\"direction\":\"%s\",\"width_m\":%.2f}", l ? "," : "", l + 1,
+			     c->lane_towards[l] ? "towards" : "away", LANE_M) > 0;
+	ok = ok && fputs("]}\n", f) >= 0;
 	for (int i = 0; ok && i < c->n; i++) {
 		const vehicle *v = &c->v[i];
 		const anpr_synth_clip_vehicle *p = &v->pub;
@@ -2292,13 +2307,13 @@ anpr_err anpr_synth_clip_write_truth(const anpr_synth_clip *c, FILE *f)
 			"\"plate\":\"%s\",\"first_frame\":%d,\"last_frame\":%d,\"first_ms\":%ld,\"last_ms\":%"
 			"ld,"
 			"\"seen_frames\":%d,\"hidden_frames\":%d,\"width_px\":[%.1f,%.1f],\"headway_s\":%.2f,"
-			"\"dirt\":%.2f,\"hard\":%s,\"hard_kinds\":[",
+			"\"dirt\":%.2f,\"foreign\":%s,\"hard\":%s,\"hard_kinds\":[",
 			i, p->plate.vrm.text, p->display, p->format, p->country, p->lane,
 			p->towards ? "towards" : "away", p->speed_mph, p->body, p->plate.ir ? "ir" : "day",
 			p->plate.rear ? "yellow" : "white", p->first_frame, p->last_frame,
 			frame_ms(c, p->first_frame), frame_ms(c, p->last_frame), p->seen_frames,
 			p->hidden_frames, p->min_width_px, p->max_width_px, p->headway_s, p->plate.dirt,
-			p->hard ? "true" : "false") > 0;
+			p->foreign ? "true" : "false", p->hard ? "true" : "false") > 0;
 		bool first = true;
 		for (unsigned bit = 1; ok && bit <= ANPR_SYNTH_HARD_GLARE; bit <<= 1) {
 			if (p->hard & bit) {

@@ -173,7 +173,7 @@ ANPR_MUST_CHECK anpr_err anpr_synth_clip_render(anpr_synth_clip_renderer *r, int
  */
 ANPR_MUST_CHECK anpr_err anpr_synth_clip_write_truth(const anpr_synth_clip *c, FILE *f);
 
-/* The video codec for a file name: "MJPG" for .avi, "mp4v" for .mp4; NULL for anything else. */
+/* The video codec for a file name: "MJPG" for .avi, "avc1" (H.264) for .mp4; NULL for anything else. */
 const char *anpr_synth_clip_fourcc(const char *path);
 
 /* Called with each frame in order, after it went to the video; false stops the run (ANPR_ERR_IO). */
