@@ -33,6 +33,12 @@ static void diagf(char *diag, size_t len, const char *fmt, ...)
 
 anpr_err anpr_secret_open(const char *path, const char *what, int *fd, char *diag, size_t diag_len)
 {
+	return anpr_secret_open_for(path, what, geteuid(), fd, diag, diag_len);
+}
+
+anpr_err anpr_secret_open_for(const char *path, const char *what, uid_t owner, int *fd, char *diag,
+			      size_t diag_len)
+{
 	struct stat sb;
 	int e;
 
@@ -68,9 +74,9 @@ anpr_err anpr_secret_open(const char *path, const char *what, int *fd, char *dia
 		close(f);
 		return ANPR_ERR_PERMISSION;
 	}
-	if (sb.st_uid != geteuid() && sb.st_uid != 0) {
+	if (sb.st_uid != owner && sb.st_uid != 0) {
 		diagf(diag, diag_len, "%s: owned by uid %u; the %s must belong to uid %u or root (chown it)",
-		      path, (unsigned)sb.st_uid, what, (unsigned)geteuid());
+		      path, (unsigned)sb.st_uid, what, (unsigned)owner);
 		close(f);
 		return ANPR_ERR_PERMISSION;
 	}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -24,6 +25,13 @@
  */
 ANPR_MUST_CHECK anpr_err anpr_secret_open(const char *path, const char *what, int *fd, char *diag,
 					  size_t diag_len);
+
+/*
+ * The same for a secret another user's process will use: it must belong to
+ * owner (or root). For root checking a service's key as the service would.
+ */
+ANPR_MUST_CHECK anpr_err anpr_secret_open_for(const char *path, const char *what, uid_t owner, int *fd,
+					      char *diag, size_t diag_len);
 
 /* Reads the whole file (to EOF) into buf; ANPR_ERR_TOO_BIG past cap bytes, ANPR_ERR_IO. */
 ANPR_MUST_CHECK anpr_err anpr_secret_read(int fd, const char *path, void *buf, size_t cap, size_t *len,

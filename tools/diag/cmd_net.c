@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,21 @@ static const char *clean(const char *s, char *buf, size_t n)
 	return buf;
 }
 
+/* The system user anprd runs as (tools/packaging: sysusers.d). */
+#define ANPR_SERVICE_USER "anpr"
+
+/*
+ * The console runs as root and the key belongs to the service user: check it
+ * as anprd will (owned by `anpr` or root, mode 0600, no link). Without that
+ * user (a development machine) the key must be ours.
+ */
+static anpr_err open_key(const char *path, int *fd, char *why, size_t why_len)
+{
+	const struct passwd *pw = geteuid() == 0 ? getpwnam(ANPR_SERVICE_USER) : NULL;
+
+	return anpr_secret_open_for(path, "device key", pw ? pw->pw_uid : geteuid(), fd, why, why_len);
+}
+
 /* Loads the device private key after the secret-file checks. */
 static anpr_err load_key(anpr_diag *d, mbedtls_pk_context *pk, char *why, size_t why_len)
 {
@@ -54,7 +70,7 @@ static anpr_err load_key(anpr_diag *d, mbedtls_pk_context *pk, char *why, size_t
 
 	if (!buf)
 		return ANPR_ERR_NOMEM;
-	err = anpr_secret_open(path, "device key", &fd, why, why_len);
+	err = open_key(path, &fd, why, why_len);
 	if (!err)
 		err = anpr_secret_read(fd, path, buf, KEY_FILE_MAX, &len, why, why_len);
 	if (!err) {
