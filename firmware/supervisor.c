@@ -225,8 +225,10 @@ void anpr_supervisor_disarm(anpr_supervisor *s, bool clean)
 		return;
 	anpr_watchdog_stats ws;
 	anpr_watchdog_get_stats(s->watchdog, &ws);
-	ANPR_LOGI("watchdog: %llu feeds, longest gap %lld ms, %llu missed%s", (unsigned long long)ws.feeds,
-		  (long long)ws.max_gap_ms, (unsigned long long)ws.missed,
+	/* Plain copies: GCC 12 -O3 wrongly sees the log macro keep a pointer into ws. */
+	unsigned long long feeds = ws.feeds, missed = ws.missed;
+	long long max_gap = ws.max_gap_ms;
+	ANPR_LOGI("watchdog: %llu feeds, longest gap %lld ms, %llu missed%s", feeds, max_gap, missed,
 		  clean ? "; disarmed" : "; left armed");
 	anpr_watchdog_close(s->watchdog, clean);
 	s->watchdog = NULL;
