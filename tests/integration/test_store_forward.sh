@@ -78,6 +78,12 @@ drain_unit() {
 RANDOM=4242
 for i in $(seq "$cycles"); do
 	start_unit
+	# Random moments while reads flow: counted from when the pipeline runs, so a slow start
+	# on a busy machine does not turn the cycles into kills during start-up only.
+	for _ in $(seq 200); do
+		grep -q "pipeline: .* reader(s)" "$tmp/run-$run.log" 2>/dev/null && break
+		sleep 0.1
+	done
 	sleep "$((RANDOM % 2 + 1)).$((RANDOM % 10))"
 	kill -9 "$unit_pid" 2>/dev/null
 	wait "$unit_pid" 2>/dev/null
