@@ -27,6 +27,9 @@
 /* Rate assumed when neither the folder's cfg nor the clip says. */
 #define DEFAULT_FPS 25.0
 
+/* Real-time replay skips at most this many late frames in a row (see file_next). */
+#define MAX_CATCH_UP 4
+
 /* A presentation time further than this past the previous one is taken as damage, not as a pause. */
 #define MAX_PTS_GAP_MS 10000
 
@@ -210,6 +213,21 @@ static anpr_err file_next(anpr_replay *r, anpr_image *dst, anpr_frame_info *info
 		err = file_decode(r, target);
 		if (err)
 			return err;
+		/*
+		 * A camera does not wait for its reader: when the next frame is
+		 * already due, this one is skipped, as a live sensor's would be
+		 * (a gap in seq, counted as dropped by the pipeline). At most
+		 * MAX_CATCH_UP in a row, so frames keep coming even when decoding
+		 * alone is slower than the clip.
+		 */
+		const int64_t period = llround(1000.0 / r->fps);
+		for (int n = 0; r->realtime && n < MAX_CATCH_UP &&
+				anpr_clock_mono_ms() >= r->mono_open_ms + r->next_info.pts_ms + period;
+		     n++) {
+			err = file_decode(r, target);
+			if (err)
+				return err;
+		}
 		r->pending = true;
 		r->staged = target == &r->stage;
 	}

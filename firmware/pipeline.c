@@ -293,6 +293,8 @@ static void *capture_main(void *arg)
 	anpr_pipeline *p = arg;
 	bool live = is_live(p);
 	uint64_t next_seq = 0;
+	/* Source frame numbers: a gap the source left (a live camera's, a late replay's) is a drop. */
+	uint64_t src_next = 0, src_bad = 0;
 	anpr_err err = ANPR_ERR_OK;
 
 	while (!atomic_load(&p->stopping)) {
@@ -304,6 +306,10 @@ static void *capture_main(void *arg)
 		err = anpr_source_next(p->source, s ? &s->img : &p->scratch, &info, 1000);
 		if (err == ANPR_ERR_OK) {
 			atomic_fetch_add(&p->frames_captured, 1);
+			if (info.seq > src_next + src_bad)
+				atomic_fetch_add(&p->frames_dropped, info.seq - src_next - src_bad);
+			src_next = info.seq + 1;
+			src_bad = 0;
 			if (!s) {
 				atomic_fetch_add(&p->frames_dropped, 1);
 				continue;
@@ -332,6 +338,7 @@ static void *capture_main(void *arg)
 			pool_put(&p->slot_pool, s);
 		if (err == ANPR_ERR_DECODE) {
 			atomic_fetch_add(&p->frames_bad, 1);
+			src_bad++;
 			continue;
 		}
 		if (err == ANPR_ERR_TIMEOUT) {

@@ -60,7 +60,7 @@ typedef struct anpr_pipeline_cfg {
 typedef struct anpr_pipeline_stats {
 	uint64_t frames_captured; /* delivered by the source */
 	uint64_t frames_read;     /* through a reader */
-	uint64_t frames_dropped;  /* overload: queue full or no free buffer */
+	uint64_t frames_dropped;  /* overload: queue full, no free buffer, or a gap the source left */
 	uint64_t frames_bad;      /* undecodable or wrong size (skipped) */
 	uint64_t camera_restarts;
 	uint64_t plates_seen;       /* plate reads in frames */
