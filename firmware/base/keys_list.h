@@ -33,7 +33,8 @@ ANPR_KEY(CAMERA_EXPOSURE_MAX_US, "camera", "exposure_max_us", INT, "2000", 20, 1
 	 "Longest exposure allowed; short exposures keep fast plates sharp")
 ANPR_KEY(CAMERA_GAIN_MAX, "camera", "gain_max", REAL, "8", 1, 64, NULL, true, "Highest analogue gain allowed")
 ANPR_KEY(CAMERA_SENSOR, "camera", "sensor", STRING, "none", 1, 32, NULL, false,
-	 "Image sensor fitted (imx477, imx296, ar1335; none for replay); for messages and the commissioning report")
+	 "Image sensor fitted (imx477, imx296, ar1335; none for replay); for messages and the commissioning "
+	 "report")
 ANPR_KEY(CAMERA_SENSOR_WIDTH_PX, "camera", "sensor_width_px", INT, "1920", 320, 16384, NULL, false,
 	 "Active pixels across the sensor; the stream is assumed to show the sensor's whole width")
 ANPR_KEY(CAMERA_PIXEL_PITCH_UM, "camera", "pixel_pitch_um", REAL, "3.45", 0.5, 20, NULL, false,
@@ -77,8 +78,9 @@ ANPR_KEY(WATCHDOG_DEVICE, "watchdog", "device", STRING, "/dev/watchdog", 1, 4096
 	 "Watchdog device node")
 ANPR_KEY(WATCHDOG_TIMEOUT_S, "watchdog", "timeout_s", INT, "15", 1, 600, NULL, false,
 	 "The board resets this long after the last feed (bcm2835 allows at most 15)")
-ANPR_KEY(WATCHDOG_STALL_S, "watchdog", "stall_s", INT, "10", 1, 600, NULL, false,
-	 "The pipeline counts as hung, and feeding stops, when a stage with work makes no progress for this long")
+ANPR_KEY(
+    WATCHDOG_STALL_S, "watchdog", "stall_s", INT, "10", 1, 600, NULL, false,
+    "The pipeline counts as hung, and feeding stops, when a stage with work makes no progress for this long")
 ANPR_KEY(WATCHDOG_SIM_FILE, "watchdog", "sim_file", STRING, "", 0, 4096, NULL, false,
 	 "Simulated backend: file where feeds, missed feeds and a would-be reset are recorded")
 
@@ -96,14 +98,14 @@ ANPR_KEY(THERMAL_HEATER_BELOW_C, "thermal", "heater_below_c", REAL, "-50", -50, 
 	 "Window heater (gpio.heater_line) on below this, off hysteresis_c above it; -50: never")
 
 ANPR_KEY(TAMPER_OPEN_LEVEL, "tamper", "open_level", INT, "1", 0, 1, NULL, false,
-	 "Input level meaning the enclosure is open; 1: a normally-closed switch to ground with the pull-up, so a cut wire alarms too")
+	 "Input level meaning the enclosure is open; 1: a normally-closed switch to ground with the pull-up, "
+	 "so a cut wire alarms too")
 ANPR_KEY(TAMPER_DEBOUNCE_MS, "tamper", "debounce_ms", INT, "50", 1, 10000, NULL, false,
 	 "The input must hold a new level this long before the tamper state changes")
 
 ANPR_KEY(CONSOLE_DEVICE, "console", "device", STRING, "/dev/ttyS0", 1, 4096, NULL, false,
 	 "Serial port the diagnostic CLI (anpr-diag) is started on")
-ANPR_KEY(CONSOLE_BAUD, "console", "baud", INT, "115200", 1200, 4000000, NULL, false,
-	 "Serial console speed")
+ANPR_KEY(CONSOLE_BAUD, "console", "baud", INT, "115200", 1200, 4000000, NULL, false, "Serial console speed")
 
 ANPR_KEY(STORAGE_DATA_DEVICE, "storage", "data_device", STRING, "/dev/disk/by-label/anpr-data", 1, 4096, NULL,
 	 false, "Block device of the data partition that holds the ring buffer (store.dir is mounted on it)")
@@ -177,8 +179,8 @@ ANPR_KEY(DIAG_USERS_FILE, "diag", "users_file", STRING, "/etc/anpr/diag-users", 
 	 "anpr-diag: engineer accounts (user:role:pbkdf2-sha256:...), mode 0600; set with --set-password")
 ANPR_KEY(DIAG_STATE_DIR, "diag", "state_dir", STRING, "/var/lib/anpr/diag", 1, 4096, NULL, false,
 	 "anpr-diag: folder for the login lockout state and made CSRs (survives reboots)")
-ANPR_KEY(DIAG_AUDIT_FILE, "diag", "audit_file", STRING, "/var/lib/anpr/diag/audit.log", 1, 4096, NULL,
-	 false, "anpr-diag: append-only audit trail of every login, failure, lockout and command")
+ANPR_KEY(DIAG_AUDIT_FILE, "diag", "audit_file", STRING, "/var/lib/anpr/diag/audit.log", 1, 4096, NULL, false,
+	 "anpr-diag: append-only audit trail of every login, failure, lockout and command")
 ANPR_KEY(DIAG_IDLE_TIMEOUT_S, "diag", "idle_timeout_s", INT, "600", 10, 86400, NULL, false,
 	 "anpr-diag: a console session idle this long is logged out")
 
