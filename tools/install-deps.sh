@@ -42,6 +42,7 @@ python3-jwcrypto         independent JWS verification in tests
 valgrind                 memory checks
 file                     checks that cross binaries are aarch64
 lintian                  checks the .deb packages (make package, tests/package.cmake)
+systemd                  systemd-analyze verify and security for the units (package test; not started)
 python3-seccomp          package test: runs anprd under its unit's syscall filter
 tmux                     anpr-diag test through a real terminal (capture-pane shows the screen)
 LIST
