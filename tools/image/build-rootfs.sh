@@ -64,8 +64,10 @@ packages="$packages $IMAGE_PACKAGES"
 if [ -n "$deb" ]; then
 	[ -f "$deb" ] || die "ANPR_DEB=$deb: no such file"
 	log "project package: $deb"
-	cp "$deb" "$work/"
-	packages="$packages $work/$(basename "$deb")"
+	# Not handed to apt: mmdebstrap's chroot cannot see a local file without mounts (skipped
+	# here). Its Depends go to apt by name; the package itself is unpacked after the others.
+	deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//' | awk 'NF {print $1}')
+	packages="$packages $deps"
 else
 	log "warning: no anpr-firmware arm64 .deb (make package-aarch64); installing the bare binaries from ${ANPR_AARCH64_BIN:-build/aarch64/bin}"
 fi
@@ -86,6 +88,10 @@ nice -n 10 mmdebstrap --variant=extract --arch=arm64 --skip=chroot/mount --skip=
 	"$suite" "$root" "deb $mirror $suite $components" "deb $mirror $suite-updates $components" \
 	"deb $security_mirror $suite-security $components" 2>&1 | grep -v '^I: ' || true
 [ -x "$root/usr/bin/dpkg" ] || die "mmdebstrap failed"
+if [ -n "$deb" ]; then
+	dpkg-deb -x "$deb" "$root" || die "cannot unpack $deb"
+	cp "$deb" "$debs/"
+fi
 log "unpacked $(ls "$debs" | wc -l) packages in $((SECONDS - started))s"
 
 log "2/4 dpkg database (packages unpacked, not yet configured)"
