@@ -225,6 +225,8 @@ static anpr_err file_next(anpr_replay *r, anpr_image *dst, anpr_frame_info *info
 				anpr_clock_mono_ms() >= r->mono_open_ms + r->next_info.pts_ms + period;
 		     n++) {
 			err = file_decode(r, target);
+			if (err == ANPR_ERR_CLOSED)
+				break; /* the end: the frame in hand is the clip's last */
 			if (err)
 				return err;
 		}

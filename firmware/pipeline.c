@@ -99,7 +99,8 @@ struct anpr_pipeline {
 	pthread_mutex_t source_mu; /* guards p->source while the capture thread reopens the camera */
 
 	/* Statistics (any thread reads them). */
-	atomic_uint_fast64_t frames_captured, frames_read, frames_dropped, frames_bad, camera_restarts;
+	atomic_uint_fast64_t frames_captured, frames_read, frames_dropped, frames_skipped, frames_bad,
+	    camera_restarts;
 	atomic_uint_fast64_t plates_seen, reads_stored, reads_failed;
 	atomic_uint_fast64_t searched_px, captured_px; /* share of the picture the readers searched */
 	atomic_int source_error;
@@ -306,8 +307,10 @@ static void *capture_main(void *arg)
 		err = anpr_source_next(p->source, s ? &s->img : &p->scratch, &info, 1000);
 		if (err == ANPR_ERR_OK) {
 			atomic_fetch_add(&p->frames_captured, 1);
-			if (info.seq > src_next + src_bad)
+			if (info.seq > src_next + src_bad) {
 				atomic_fetch_add(&p->frames_dropped, info.seq - src_next - src_bad);
+				atomic_fetch_add(&p->frames_skipped, info.seq - src_next - src_bad);
+			}
 			src_next = info.seq + 1;
 			src_bad = 0;
 			if (!s) {
@@ -951,6 +954,7 @@ void anpr_pipeline_get_stats(anpr_pipeline *p, anpr_pipeline_stats *st)
 	st->frames_captured = atomic_load(&p->frames_captured);
 	st->frames_read = atomic_load(&p->frames_read);
 	st->frames_dropped = atomic_load(&p->frames_dropped);
+	st->frames_skipped = atomic_load(&p->frames_skipped);
 	st->frames_bad = atomic_load(&p->frames_bad);
 	st->camera_restarts = atomic_load(&p->camera_restarts);
 	st->plates_seen = atomic_load(&p->plates_seen);

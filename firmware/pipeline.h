@@ -61,6 +61,7 @@ typedef struct anpr_pipeline_stats {
 	uint64_t frames_captured; /* delivered by the source */
 	uint64_t frames_read;     /* through a reader */
 	uint64_t frames_dropped;  /* overload: queue full, no free buffer, or a gap the source left */
+	uint64_t frames_skipped;  /* of those, gaps the source left (a camera overrun, a late replay) */
 	uint64_t frames_bad;      /* undecodable or wrong size (skipped) */
 	uint64_t camera_restarts;
 	uint64_t plates_seen;       /* plate reads in frames */

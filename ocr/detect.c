@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binarize.h"
+
 /* Character height as a fraction of plate width (UK: 79 mm of 520 mm; EU plates are alike). */
 #define CHAR_PER_PLATE_WIDTH 0.152f
 /* Smallest character height, in working pixels, that still separates into clean blobs. */
@@ -56,9 +58,15 @@ struct anpr_detector {
 	float offset;       /* threshold offset for this frame, above its noise */
 	anpr_image work[2]; /* pyramid levels, alternately */
 	anpr_image crop;    /* a plate body, contrast stretched */
-	anpr_image crop_bin;
-	anpr_image bin;
-	anpr_component *comps;
+	anpr_binarizer *bz; /* thresholding and labelling, both polarities in one pass */
+	/* Area downscaling (area_downscale): source columns per output column, row accumulator. */
+	int32_t
+	    *tab_first; /* per output column, its first entry in tab_src/tab_weight; one more at the end */
+	int32_t *tab_src;
+	uint32_t *tab_weight;
+	uint32_t *acc;
+	int tab_cap, acc_cap;
+	anpr_component *comps[2]; /* dark, light */
 	blob *blobs;
 	line *lines;
 };
@@ -84,10 +92,15 @@ anpr_err anpr_detector_open(const anpr_detect_cfg *cfg, anpr_detector **out)
 		}
 		d->cfg = *cfg;
 	}
-	d->comps = malloc(MAX_COMPONENTS * sizeof(*d->comps));
+	err = anpr_binarize_open(&d->bz);
+	if (err)
+		goto out;
+	err = ANPR_ERR_NOMEM;
+	d->comps[0] = malloc(MAX_COMPONENTS * sizeof(*d->comps[0]));
+	d->comps[1] = malloc(MAX_COMPONENTS * sizeof(*d->comps[1]));
 	d->blobs = malloc(MAX_BLOBS * sizeof(*d->blobs));
 	d->lines = malloc(MAX_LINES * sizeof(*d->lines));
-	if (!d->comps || !d->blobs || !d->lines)
+	if (!d->comps[0] || !d->comps[1] || !d->blobs || !d->lines)
 		goto out;
 	*out = d;
 	d = NULL;
@@ -104,10 +117,14 @@ void anpr_detector_close(anpr_detector *d)
 	anpr_image_free(&d->norm);
 	anpr_image_free(&d->work[0]);
 	anpr_image_free(&d->work[1]);
-	anpr_image_free(&d->bin);
 	anpr_image_free(&d->crop);
-	anpr_image_free(&d->crop_bin);
-	free(d->comps);
+	anpr_binarize_close(d->bz);
+	free(d->tab_first);
+	free(d->tab_src);
+	free(d->tab_weight);
+	free(d->acc);
+	free(d->comps[0]);
+	free(d->comps[1]);
 	free(d->blobs);
 	free(d->lines);
 	free(d);
@@ -445,10 +462,12 @@ static anpr_err stretch(const anpr_image *src, anpr_image *dst, float *noise)
 		float v = ((float)i - (float)lo) * gain;
 		lut[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
 	}
-	for (int y = 0; y < src->height; y++) {
-		const uint8_t *s = src->data + (size_t)y * src->stride;
-		uint8_t *o = dst->data + (size_t)y * dst->stride;
-		for (int x = 0; x < src->width; x++)
+	/* Locals and restrict: stores through a uint8_t pointer would otherwise reload the sizes every pixel. */
+	int width = src->width, height = src->height;
+	for (int y = 0; y < height; y++) {
+		const uint8_t *restrict s = src->data + (size_t)y * src->stride;
+		uint8_t *restrict o = dst->data + (size_t)y * dst->stride;
+		for (int x = 0; x < width; x++)
 			o[x] = lut[s[x]];
 	}
 	return ANPR_ERR_OK;
@@ -499,17 +518,16 @@ static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anp
 		int block = (int)((float)r.height * 0.6f) | 1;
 		block = block < 7 ? 7 : block > 31 ? 31 : block;
 		double offset = fmax(BODY_OFFSET, (double)(NOISE_MARGIN * noise));
-		err = anpr_cv_adaptive_threshold(&d->crop, &d->crop_bin, block, offset, false, true);
-		if (err)
-			return err;
-		err = anpr_cv_components(&d->crop_bin, d->comps, MAX_COMPONENTS, &nc);
+		/* Dark glyphs only: the body is light. The caller is done with the components array. */
+		err = anpr_binarize_components(d->bz, &d->crop, block, offset, d->comps[0], &nc, NULL, NULL,
+					       MAX_COMPONENTS);
 		if (err)
 			return err;
 		if (nc > MAX_COMPONENTS)
 			nc = MAX_COMPONENTS;
 		float hb = (float)r.height;
-		size_t nb = filter_blobs(d->comps, nc, d->crop.width, d->crop.height, fmaxf(5.0f, 0.2f * hb),
-					 0.95f * hb, d->blobs, MAX_BLOBS);
+		size_t nb = filter_blobs(d->comps[0], nc, d->crop.width, d->crop.height,
+					 fmaxf(5.0f, 0.2f * hb), 0.95f * hb, d->blobs, MAX_BLOBS);
 		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
 		link_blobs(d->blobs, nb);
 		size_t first = *nl;
@@ -526,34 +544,114 @@ static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anp
 	return ANPR_ERR_OK;
 }
 
+/*
+ * Shrinks src into dst (w x h, not larger than src) by averaging over the
+ * area each output pixel covers, rounded to nearest: what OpenCV's
+ * INTER_AREA computes, in integers (at most one grey level apart from it).
+ * A source pixel is dst-size units long and an output pixel src-size units,
+ * so the overlaps are exact integer weights. Rows are summed first (whole
+ * rows at a time, which vectorizes), then each output row's columns.
+ */
+static anpr_err area_downscale(anpr_detector *d, const anpr_image *src, anpr_image *dst, int w, int h)
+{
+	int sw = src->width, sh = src->height;
+	anpr_err err = anpr_image_alloc(dst, w, h, 1);
+
+	if (err)
+		return err;
+	if (sw + w + 1 > d->tab_cap) {
+		int cap = sw + w + 64;
+		free(d->tab_first);
+		free(d->tab_src);
+		free(d->tab_weight);
+		d->tab_first = malloc((size_t)cap * sizeof(*d->tab_first));
+		d->tab_src = malloc((size_t)cap * sizeof(*d->tab_src));
+		d->tab_weight = malloc((size_t)cap * sizeof(*d->tab_weight));
+		d->tab_cap = 0;
+		if (!d->tab_first || !d->tab_src || !d->tab_weight)
+			return ANPR_ERR_NOMEM;
+		d->tab_cap = cap;
+	}
+	if (sw > d->acc_cap) {
+		free(d->acc);
+		d->acc = malloc((size_t)sw * sizeof(*d->acc));
+		d->acc_cap = 0;
+		if (!d->acc)
+			return ANPR_ERR_NOMEM;
+		d->acc_cap = sw;
+	}
+	/* Output column x covers source units [x sw, (x + 1) sw); source column s, [s w, (s + 1) w). */
+	int k = 0;
+	for (int x = 0; x < w; x++) {
+		int64_t lo = (int64_t)x * sw, hi = lo + sw;
+		d->tab_first[x] = k;
+		for (int s = (int)(lo / w); s < sw && (int64_t)s * w < hi; s++) {
+			int64_t a = (int64_t)s * w > lo ? (int64_t)s * w : lo;
+			int64_t b = (int64_t)(s + 1) * w < hi ? (int64_t)(s + 1) * w : hi;
+			if (b > a) {
+				d->tab_src[k] = s;
+				d->tab_weight[k++] = (uint32_t)(b - a);
+			}
+		}
+	}
+	d->tab_first[w] = k;
+	/* The sums reach 255 sw sh: exact in a double, whose rounding then costs no division per pixel. */
+	double inv = 1.0 / ((double)sw * (double)sh);
+	uint32_t *restrict acc = d->acc;
+	for (int y = 0; y < h; y++) {
+		int64_t lo = (int64_t)y * sh, hi = lo + sh;
+		bool first = true;
+		for (int s = (int)(lo / h); s < sh && (int64_t)s * h < hi; s++) {
+			int64_t a = (int64_t)s * h > lo ? (int64_t)s * h : lo;
+			int64_t b = (int64_t)(s + 1) * h < hi ? (int64_t)(s + 1) * h : hi;
+			if (b <= a)
+				continue;
+			uint32_t wy = (uint32_t)(b - a);
+			const uint8_t *restrict row = src->data + (size_t)s * src->stride;
+			if (first)
+				for (int x = 0; x < sw; x++)
+					acc[x] = row[x] * wy;
+			else
+				for (int x = 0; x < sw; x++)
+					acc[x] += row[x] * wy;
+			first = false;
+		}
+		uint8_t *out = dst->data + (size_t)y * dst->stride;
+		for (int x = 0; x < w; x++) {
+			uint64_t sum = 0;
+			for (int e = d->tab_first[x]; e < d->tab_first[x + 1]; e++)
+				sum += (uint64_t)acc[d->tab_src[e]] * d->tab_weight[e];
+			double v = (double)sum * inv + 0.5;
+			out[x] = v >= 255 ? 255 : (uint8_t)v;
+		}
+	}
+	return ANPR_ERR_OK;
+}
+
 /* Thresholds one pyramid level in both polarities and collects its plate lines. */
 static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, float hmax, float scale,
 			   size_t *nl)
 {
+	size_t ncs[2];
+	/* Dark glyphs: below the local mean by the offset; light glyphs: above it. */
+	anpr_err err = anpr_binarize_components(d->bz, src, THRESH_BLOCK, (double)d->offset, d->comps[0],
+						&ncs[0], d->comps[1], &ncs[1], MAX_COMPONENTS);
+
+	if (err)
+		return err;
 	for (int pass = 0; pass < 2; pass++) {
 		bool light = pass == 1;
-		size_t nc;
-		anpr_err err;
-		/* Dark glyphs: below the local mean by the offset; light glyphs: above it. */
-		err =
-		    anpr_cv_adaptive_threshold(src, &d->bin, THRESH_BLOCK,
-					       light ? -(double)d->offset : (double)d->offset, false, !light);
-		if (err)
-			return err;
-		err = anpr_cv_components(&d->bin, d->comps, MAX_COMPONENTS, &nc);
-		if (err)
-			return err;
-		if (nc > MAX_COMPONENTS)
-			nc = MAX_COMPONENTS;
+		size_t nc = ncs[pass] > MAX_COMPONENTS ? MAX_COMPONENTS : ncs[pass];
+		const anpr_component *comps = d->comps[pass];
 		/*
 		 * Slack above the level's top: glyphs of one plate vary by a pixel or
 		 * two (a W renders taller than an S), and a line whose glyphs sit at
 		 * the boundary would otherwise lose its tallest one to the next level.
 		 */
-		size_t nb = filter_blobs(d->comps, nc, src->width, src->height, hmin, hmax * LEVEL_SLACK,
+		size_t nb = filter_blobs(comps, nc, src->width, src->height, hmin, hmax * LEVEL_SLACK,
 					 d->blobs, MAX_BLOBS);
 		anpr_rect bodies[MAX_BODIES];
-		size_t nbodies = light ? find_bodies(d->comps, nc, hmin, hmax, bodies, MAX_BODIES) : 0;
+		size_t nbodies = light ? find_bodies(comps, nc, hmin, hmax, bodies, MAX_BODIES) : 0;
 		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
 		link_blobs(d->blobs, nb);
 		*nl = collect_lines(src, d->blobs, nb, light, 1.0f / scale, d->lines, *nl, MAX_LINES);
@@ -611,7 +709,7 @@ anpr_err anpr_detect(anpr_detector *d, const anpr_image *grey, anpr_plate_region
 			if (w < 32 || h < 32)
 				break;
 			anpr_image *dst = &d->work[level % 2];
-			err = anpr_cv_resize(src, dst, w, h, ANPR_CV_INTER_AREA);
+			err = area_downscale(d, src, dst, w, h);
 			if (err)
 				return err;
 			src = dst;

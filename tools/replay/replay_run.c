@@ -586,6 +586,9 @@ anpr_err anpr_replay_run(const anpr_replay_cfg *cfg, const char *video, const an
 		res->frames_read = jint(rep, "frames_read");
 		res->frames_dropped = jint(rep, "frames_dropped");
 		res->frames_bad = jint(rep, "frames_bad");
+		res->frames_skipped = jint(rep, "frames_skipped"); /* late frames a real-time replay let go */
+		if (res->frames_skipped < 0)
+			res->frames_skipped = 0;
 		res->reads_stored = jint(rep, "reads_stored");
 		res->seconds = jnum(rep, "seconds");
 		res->fps = jnum(rep, "fps");
@@ -593,14 +596,14 @@ anpr_err anpr_replay_run(const anpr_replay_cfg *cfg, const char *video, const an
 	}
 	if (truth) {
 		const anpr_truth_header *h = anpr_truth_get_header(truth);
-		const int64_t decoded = res->frames_captured + res->frames_bad;
+		const int64_t decoded = res->frames_captured + res->frames_bad + res->frames_skipped;
 		if (res->frames_bad > 0 || decoded != h->frames) {
-			snprintf(
-			    diag, diag_len,
-			    "%s:1: the header says %lld frames but %s decoded to %lld (%lld undecodable): a "
-			    "truncated video, or another clip's sidecar",
-			    truth_name, (long long)h->frames, video, (long long)res->frames_captured,
-			    (long long)res->frames_bad);
+			snprintf(diag, diag_len,
+				 "%s:1: the header says %lld frames but %s decoded to %lld (%lld "
+				 "undecodable, %lld "
+				 "let go late): a truncated video, or another clip's sidecar",
+				 truth_name, (long long)h->frames, video, (long long)decoded,
+				 (long long)res->frames_bad, (long long)res->frames_skipped);
 			err = ANPR_ERR_FORMAT;
 			goto out;
 		}

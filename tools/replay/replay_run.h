@@ -26,6 +26,8 @@ typedef struct anpr_replay_result {
 	anpr_score_read *reads;
 	int n_reads;
 	int64_t frames_captured, frames_read, frames_dropped, frames_bad, reads_stored, rejected;
+	int64_t
+	    frames_skipped; /* of frames_dropped: late frames a real-time replay let go, as a camera would */
 	int width, height;
 	double clip_fps, seconds, fps, peak_rss_mib;
 	bool latency_valid; /* real-time pacing: wall time means something */
