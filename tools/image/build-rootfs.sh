@@ -89,7 +89,9 @@ nice -n 10 mmdebstrap --variant=extract --arch=arm64 --skip=chroot/mount --skip=
 	"deb $security_mirror $suite-security $components" 2>&1 | grep -v '^I: ' || true
 [ -x "$root/usr/bin/dpkg" ] || die "mmdebstrap failed"
 if [ -n "$deb" ]; then
-	dpkg-deb -x "$deb" "$root" || die "cannot unpack $deb"
+	# --keep-directory-symlink: /lib, /bin and /sbin are merged-/usr links and must stay links.
+	dpkg-deb --fsys-tarfile "$deb" | tar -C "$root" -xf - --keep-directory-symlink ||
+		die "cannot unpack $deb"
 	cp "$deb" "$debs/"
 fi
 log "unpacked $(ls "$debs" | wc -l) packages in $((SECONDS - started))s"
