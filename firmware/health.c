@@ -30,7 +30,8 @@ bool anpr_health_update(anpr_health *h, const anpr_pipeline_stats *st, bool capt
 	};
 	bool work[ANPR_HEALTH_STAGES] = {
 		capturing,
-		waiting(st->frames_captured, st->frames_read + st->frames_dropped) > 0,
+		/* Frames the source skipped never reached the queue: only captured drops count. */
+		waiting(st->frames_captured, st->frames_read + (st->frames_dropped - st->frames_skipped)) > 0,
 		waiting(st->frames_read, st->tracker.frames) > 0,
 		waiting(st->tracker.passages, st->reads_stored + st->reads_failed) > 0,
 	};

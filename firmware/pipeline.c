@@ -953,8 +953,9 @@ void anpr_pipeline_get_stats(anpr_pipeline *p, anpr_pipeline_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->frames_captured = atomic_load(&p->frames_captured);
 	st->frames_read = atomic_load(&p->frames_read);
-	st->frames_dropped = atomic_load(&p->frames_dropped);
+	/* Skipped before dropped: the capture thread adds to dropped first, so skipped <= dropped. */
 	st->frames_skipped = atomic_load(&p->frames_skipped);
+	st->frames_dropped = atomic_load(&p->frames_dropped);
 	st->frames_bad = atomic_load(&p->frames_bad);
 	st->camera_restarts = atomic_load(&p->camera_restarts);
 	st->plates_seen = atomic_load(&p->plates_seen);
