@@ -21,19 +21,6 @@
 
 static const char drbg_pers[] = "anpr-keystore";
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 /* Reads the key from an open secret file: exactly ANPR_KEYSTORE_KEY_LEN bytes. */
 static anpr_err read_key(int fd, const char *path, uint8_t key[ANPR_KEYSTORE_KEY_LEN], char *diag,
 			 size_t diag_len)
@@ -47,7 +34,7 @@ static anpr_err read_key(int fd, const char *path, uint8_t key[ANPR_KEYSTORE_KEY
 			snprintf(size, sizeof(size), "more than %d bytes", ANPR_KEYSTORE_KEY_LEN);
 		else
 			snprintf(size, sizeof(size), "%zu bytes", got);
-		diagf(
+		anpr_diagf(
 		    diag, diag_len,
 		    "%s: %s, not %d: the data key is damaged; it is not replaced, since the spool's records "
 		    "need the original",
@@ -70,7 +57,7 @@ static anpr_err create_key(const char *path, uint8_t key[ANPR_KEYSTORE_KEY_LEN],
 	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *)drbg_pers,
 				  sizeof(drbg_pers) - 1) ||
 	    mbedtls_ctr_drbg_random(&drbg, key, ANPR_KEYSTORE_KEY_LEN)) {
-		diagf(diag, diag_len, "%s: cannot generate a key: random generator failed", path);
+		anpr_diagf(diag, diag_len, "%s: cannot generate a key: random generator failed", path);
 		goto out;
 	}
 	err = anpr_secret_create(path, key, ANPR_KEYSTORE_KEY_LEN, raced, diag, diag_len);

@@ -49,19 +49,6 @@ struct anpr_signer {
 	size_t header_b64_len;
 };
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 void anpr_sha256(const void *data, size_t len, uint8_t out[ANPR_SHA256_LEN])
 {
 	/* The software implementation cannot fail; only a hardware _ALT one could. */
@@ -210,8 +197,8 @@ anpr_err anpr_signer_open(const char *key_path, anpr_signer **out, char *diag, s
 	*out = NULL;
 	err = anpr_secret_open(key_path, "device key", &fd, diag, diag_len);
 	if (err == ANPR_ERR_NOT_FOUND)
-		diagf(diag, diag_len, "%s: no such file; create the device key with anprd --gen-key",
-		      key_path);
+		anpr_diagf(diag, diag_len, "%s: no such file; create the device key with anprd --gen-key",
+			   key_path);
 	if (err)
 		goto out;
 	err = ANPR_ERR_NOMEM;
@@ -220,8 +207,8 @@ anpr_err anpr_signer_open(const char *key_path, anpr_signer **out, char *diag, s
 		goto out;
 	err = anpr_secret_read(fd, key_path, buf, KEY_FILE_MAX, &len, diag, diag_len);
 	if (err == ANPR_ERR_TOO_BIG)
-		diagf(diag, diag_len, "%s: larger than %d bytes, so not a device key", key_path,
-		      KEY_FILE_MAX);
+		anpr_diagf(diag, diag_len, "%s: larger than %d bytes, so not a device key", key_path,
+			   KEY_FILE_MAX);
 	if (err)
 		goto out;
 	buf[len] = '\0';
@@ -239,36 +226,38 @@ anpr_err anpr_signer_open(const char *key_path, anpr_signer **out, char *diag, s
 	mbedtls_platform_zeroize(buf, len + 1);
 	err = ANPR_ERR_FORMAT;
 	if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
-		diagf(diag, diag_len, "%s: key is encrypted; the device key must be an unencrypted PEM file",
-		      key_path);
+		anpr_diagf(diag, diag_len,
+			   "%s: key is encrypted; the device key must be an unencrypted PEM file", key_path);
 		goto out;
 	}
 	if (rc) {
-		diagf(diag, diag_len, "%s: not a PEM private key (mbedtls -0x%04x)", key_path, (unsigned)-rc);
+		anpr_diagf(diag, diag_len, "%s: not a PEM private key (mbedtls -0x%04x)", key_path,
+			   (unsigned)-rc);
 		goto out;
 	}
 	if (mbedtls_pk_get_type(&s->pk) != MBEDTLS_PK_ECKEY) {
-		diagf(diag, diag_len, "%s: %s key; the device key must be EC on P-256 (secp256r1)", key_path,
-		      mbedtls_pk_get_name(&s->pk));
+		anpr_diagf(diag, diag_len, "%s: %s key; the device key must be EC on P-256 (secp256r1)",
+			   key_path, mbedtls_pk_get_name(&s->pk));
 		goto out;
 	}
 	s->ec = mbedtls_pk_ec(s->pk);
 	if (!s->ec || s->ec->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
 		const mbedtls_ecp_curve_info *ci =
 		    s->ec ? mbedtls_ecp_curve_info_from_grp_id(s->ec->grp.id) : NULL;
-		diagf(diag, diag_len, "%s: EC key on curve %s; the device key must be on P-256 (secp256r1)",
-		      key_path, ci ? ci->name : "unknown");
+		anpr_diagf(diag, diag_len,
+			   "%s: EC key on curve %s; the device key must be on P-256 (secp256r1)", key_path,
+			   ci ? ci->name : "unknown");
 		goto out;
 	}
 
 	err = seed_rng(&s->entropy, &s->drbg);
 	if (err) {
-		diagf(diag, diag_len, "%s: cannot seed the random generator", key_path);
+		anpr_diagf(diag, diag_len, "%s: cannot seed the random generator", key_path);
 		goto out;
 	}
 	err = fingerprint(&s->pk, s->kid);
 	if (err) {
-		diagf(diag, diag_len, "%s: cannot encode the public key", key_path);
+		anpr_diagf(diag, diag_len, "%s: cannot encode the public key", key_path);
 		goto out;
 	}
 	rc = snprintf(json, sizeof(json), "{\"alg\":\"ES256\",\"typ\":\"anpr-read+json\",\"kid\":\"%s\"}",
@@ -277,8 +266,8 @@ anpr_err anpr_signer_open(const char *key_path, anpr_signer **out, char *diag, s
 	s->header_b64_len = anpr_base64url(json, (size_t)rc, s->header_b64);
 	err = self_test(s);
 	if (err) {
-		diagf(diag, diag_len, "%s: key failed its sign-and-verify self-test; is the file damaged?",
-		      key_path);
+		anpr_diagf(diag, diag_len,
+			   "%s: key failed its sign-and-verify self-test; is the file damaged?", key_path);
 		goto out;
 	}
 	*out = s;
@@ -385,17 +374,17 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 		goto out;
 	/* Refuse early so an operator never waits for a key that cannot be placed; link() re-checks. */
 	if (lstat(path, &sb) == 0) {
-		diagf(diag, diag_len, "%s: already exists; refusing to overwrite a device key", path);
+		anpr_diagf(diag, diag_len, "%s: already exists; refusing to overwrite a device key", path);
 		goto out;
 	}
 	if (errno != ENOENT) {
-		diagf(diag, diag_len, "%s: cannot stat: %s", path, strerror(errno));
+		anpr_diagf(diag, diag_len, "%s: cannot stat: %s", path, strerror(errno));
 		err = ANPR_ERR_IO;
 		goto out;
 	}
 	err = seed_rng(&entropy, &drbg);
 	if (err) {
-		diagf(diag, diag_len, "cannot seed the random generator");
+		anpr_diagf(diag, diag_len, "cannot seed the random generator");
 		goto out;
 	}
 	err = ANPR_ERR_CRYPTO;
@@ -406,12 +395,12 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 	if (!rc)
 		rc = mbedtls_pk_write_key_pem(&pk, pem, sizeof(pem));
 	if (rc) {
-		diagf(diag, diag_len, "key generation failed (mbedtls -0x%04x)", (unsigned)-rc);
+		anpr_diagf(diag, diag_len, "key generation failed (mbedtls -0x%04x)", (unsigned)-rc);
 		goto out;
 	}
 	err = fingerprint(&pk, kid);
 	if (err) {
-		diagf(diag, diag_len, "cannot encode the public key");
+		anpr_diagf(diag, diag_len, "cannot encode the public key");
 		goto out;
 	}
 
@@ -419,7 +408,7 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 	if (err)
 		goto out;
 	if (exists) {
-		diagf(diag, diag_len, "%s: already exists; refusing to overwrite a device key", path);
+		anpr_diagf(diag, diag_len, "%s: already exists; refusing to overwrite a device key", path);
 		err = ANPR_ERR_INVAL;
 		goto out;
 	}
@@ -427,7 +416,8 @@ anpr_err anpr_sign_keygen(const char *path, FILE *pub_out, char *diag, size_t di
 	if (pub_out) {
 		err = print_public(&pk, kid, pub_out);
 		if (err)
-			diagf(diag, diag_len, "%s: key written but printing its public half failed", path);
+			anpr_diagf(diag, diag_len, "%s: key written but printing its public half failed",
+				   path);
 	}
 out:
 	mbedtls_platform_zeroize(pem, sizeof(pem));

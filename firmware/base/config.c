@@ -38,19 +38,6 @@ typedef struct staged {
 	value v;
 } staged;
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 static bool is_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -115,13 +102,13 @@ static bool parse_value(const anpr_cfg_key *k, const char *text, value *out, cha
 		errno = 0;
 		long long v = strtoll(text, &end, 10);
 		if (end == text || *end || errno == ERANGE) {
-			diagf(why, why_len, "%s.%s: '%s' is not a whole number", k->section, k->name,
-			      excerpt(text, ex, sizeof(ex)));
+			anpr_diagf(why, why_len, "%s.%s: '%s' is not a whole number", k->section, k->name,
+				   excerpt(text, ex, sizeof(ex)));
 			return false;
 		}
 		if ((double)v < k->min || (double)v > k->max) {
-			diagf(why, why_len, "%s.%s: %lld is out of range %.0f..%.0f", k->section, k->name, v,
-			      k->min, k->max);
+			anpr_diagf(why, why_len, "%s.%s: %lld is out of range %.0f..%.0f", k->section,
+				   k->name, v, k->min, k->max);
 			return false;
 		}
 		out->i = v;
@@ -134,13 +121,13 @@ static bool parse_value(const anpr_cfg_key *k, const char *text, value *out, cha
 		double v = strtod(text, &end);
 		if (end == text || *end || errno == ERANGE || !isfinite(v) ||
 		    strpbrk(text, "xXnNiI")) { /* no hex floats, nan or inf */
-			diagf(why, why_len, "%s.%s: '%s' is not a number", k->section, k->name,
-			      excerpt(text, ex, sizeof(ex)));
+			anpr_diagf(why, why_len, "%s.%s: '%s' is not a number", k->section, k->name,
+				   excerpt(text, ex, sizeof(ex)));
 			return false;
 		}
 		if (v < k->min || v > k->max) {
-			diagf(why, why_len, "%s.%s: %g is out of range %g..%g", k->section, k->name, v,
-			      k->min, k->max);
+			anpr_diagf(why, why_len, "%s.%s: %g is out of range %g..%g", k->section, k->name, v,
+				   k->min, k->max);
 			return false;
 		}
 		out->r = v;
@@ -161,8 +148,8 @@ static bool parse_value(const anpr_cfg_key *k, const char *text, value *out, cha
 				out->i = strcmp(text, yes[i]) == 0 ? 1 : 2;
 		}
 		if (out->i == 0) {
-			diagf(why, why_len, "%s.%s: '%s' is not true or false", k->section, k->name,
-			      excerpt(text, ex, sizeof(ex)));
+			anpr_diagf(why, why_len, "%s.%s: '%s' is not true or false", k->section, k->name,
+				   excerpt(text, ex, sizeof(ex)));
 			return false;
 		}
 		out->i = out->i == 1;
@@ -172,8 +159,8 @@ static bool parse_value(const anpr_cfg_key *k, const char *text, value *out, cha
 	case ANPR_CFG_STRING: {
 		size_t n = strlen(text);
 		if ((double)n < k->min || (double)n > k->max) {
-			diagf(why, why_len, "%s.%s: length %zu is out of range %.0f..%.0f", k->section,
-			      k->name, n, k->min, k->max);
+			anpr_diagf(why, why_len, "%s.%s: length %zu is out of range %.0f..%.0f", k->section,
+				   k->name, n, k->min, k->max);
 			return false;
 		}
 		break;
@@ -181,8 +168,8 @@ static bool parse_value(const anpr_cfg_key *k, const char *text, value *out, cha
 	case ANPR_CFG_ENUM: {
 		int idx = choice_index(k->choices, text);
 		if (idx < 0) {
-			diagf(why, why_len, "%s.%s: '%s' is not one of %s", k->section, k->name,
-			      excerpt(text, ex, sizeof(ex)), k->choices);
+			anpr_diagf(why, why_len, "%s.%s: '%s' is not one of %s", k->section, k->name,
+				   excerpt(text, ex, sizeof(ex)), k->choices);
 			return false;
 		}
 		out->i = idx;
@@ -191,7 +178,7 @@ static bool parse_value(const anpr_cfg_key *k, const char *text, value *out, cha
 	}
 	out->s = strdup(text);
 	if (!out->s) {
-		diagf(why, why_len, "out of memory");
+		anpr_diagf(why, why_len, "out of memory");
 		return false;
 	}
 	return true;
@@ -274,18 +261,18 @@ static bool unquote(char *s, char *why, size_t why_len)
 			*w++ = '\t';
 			break;
 		default:
-			diagf(why, why_len, "unknown escape in quoted value (use \\\" \\\\ \\n \\t)");
+			anpr_diagf(why, why_len, "unknown escape in quoted value (use \\\" \\\\ \\n \\t)");
 			return false;
 		}
 	}
 	if (*r != '"') {
-		diagf(why, why_len, "unterminated quoted value");
+		anpr_diagf(why, why_len, "unterminated quoted value");
 		return false;
 	}
 	for (r++; *r == ' ' || *r == '\t'; r++)
 		;
 	if (*r) {
-		diagf(why, why_len, "text after closing quote");
+		anpr_diagf(why, why_len, "text after closing quote");
 		return false;
 	}
 	*w = '\0';
@@ -370,7 +357,7 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 	if (!c || !name || (!data && len))
 		return ANPR_ERR_INVAL;
 	if (len > ANPR_CFG_MAX_FILE) {
-		diagf(diag, diag_len, "%s: file is larger than %d bytes", name, ANPR_CFG_MAX_FILE);
+		anpr_diagf(diag, diag_len, "%s: file is larger than %d bytes", name, ANPR_CFG_MAX_FILE);
 		return ANPR_ERR_TOO_BIG;
 	}
 	if (memchr(data, '\0', len)) {
@@ -378,8 +365,8 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 		unsigned l = 1;
 		for (size_t i = 0; i < at; i++)
 			l += data[i] == '\n';
-		diagf(diag, diag_len, "%s:%u: binary data (NUL byte); not a text configuration file", name,
-		      l);
+		anpr_diagf(diag, diag_len, "%s:%u: binary data (NUL byte); not a text configuration file",
+			   name, l);
 		return ANPR_ERR_CONFIG;
 	}
 	/* At most one assignment per key: anything more is a duplicate error. */
@@ -402,11 +389,11 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 		if (n && data[pos + n - 1] == '\r')
 			n--;
 		if (n > ANPR_CFG_MAX_LINE) {
-			diagf(why, sizeof(why), "line longer than %d bytes", ANPR_CFG_MAX_LINE);
+			anpr_diagf(why, sizeof(why), "line longer than %d bytes", ANPR_CFG_MAX_LINE);
 			goto bad_line;
 		}
 		if (!valid_utf8((const unsigned char *)data + pos, n)) {
-			diagf(why, sizeof(why), "not valid UTF-8 text");
+			anpr_diagf(why, sizeof(why), "not valid UTF-8 text");
 			goto bad_line;
 		}
 		memcpy(line, data + pos, n);
@@ -416,7 +403,7 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 		for (size_t i = 0; i < n; i++) {
 			unsigned char ch = (unsigned char)line[i];
 			if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-				diagf(why, sizeof(why), "control character 0x%02x", ch);
+				anpr_diagf(why, sizeof(why), "control character 0x%02x", ch);
 				goto bad_line;
 			}
 		}
@@ -429,19 +416,19 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 
 		if (s[0] == '[') {
 			if (s[n - 1] != ']') {
-				diagf(why, sizeof(why), "section header has no closing ']'");
+				anpr_diagf(why, sizeof(why), "section header has no closing ']'");
 				goto bad_line;
 			}
 			char *name_s = s + 1;
 			size_t name_n = n - 2;
 			trim(&name_s, &name_n);
 			if (!valid_name(name_s, name_n)) {
-				diagf(why, sizeof(why), "bad section name (use a-z, 0-9 and _)");
+				anpr_diagf(why, sizeof(why), "bad section name (use a-z, 0-9 and _)");
 				goto bad_line;
 			}
 			if (!known_section(c, name_s, name_n)) {
 				name_s[name_n] = '\0';
-				diagf(why, sizeof(why), "unknown section [%s]", name_s);
+				anpr_diagf(why, sizeof(why), "unknown section [%s]", name_s);
 				goto bad_line;
 			}
 			memcpy(sect_buf, name_s, name_n);
@@ -453,7 +440,7 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			diagf(why, sizeof(why), "expected 'key = value', '[section]' or a # comment");
+			anpr_diagf(why, sizeof(why), "expected 'key = value', '[section]' or a # comment");
 			goto bad_line;
 		}
 		char *key = s;
@@ -464,11 +451,11 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 		trim(&val, &val_n);
 		val[val_n] = '\0';
 		if (!valid_name(key, key_n)) {
-			diagf(why, sizeof(why), "bad key name (use a-z, 0-9 and _)");
+			anpr_diagf(why, sizeof(why), "bad key name (use a-z, 0-9 and _)");
 			goto bad_line;
 		}
 		if (!section) {
-			diagf(why, sizeof(why), "key before any [section]");
+			anpr_diagf(why, sizeof(why), "key before any [section]");
 			goto bad_line;
 		}
 		int k = find_key(c, section, section_len, key, key_n);
@@ -476,16 +463,16 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 			const char *hint = suggest(c, section, section_len, key, key_n);
 			key[key_n] = '\0';
 			if (hint)
-				diagf(why, sizeof(why), "unknown key '%s' in [%s] (did you mean '%s'?)", key,
-				      section, hint);
+				anpr_diagf(why, sizeof(why), "unknown key '%s' in [%s] (did you mean '%s'?)",
+					   key, section, hint);
 			else
-				diagf(why, sizeof(why), "unknown key '%s' in [%s]", key, section);
+				anpr_diagf(why, sizeof(why), "unknown key '%s' in [%s]", key, section);
 			goto bad_line;
 		}
 		for (size_t i = 0; i < nst; i++) {
 			if (st[i].key == (size_t)k) {
-				diagf(why, sizeof(why), "%s.%s is set twice (first at line %u)", section,
-				      c->keys[k].name, st[i].line);
+				anpr_diagf(why, sizeof(why), "%s.%s is set twice (first at line %u)", section,
+					   c->keys[k].name, st[i].line);
 				goto bad_line;
 			}
 		}
@@ -510,7 +497,7 @@ anpr_err anpr_config_load_buffer(anpr_config *c, const char *name, const char *d
 	goto out;
 
 bad_line:
-	diagf(diag, diag_len, "%s:%u: %s", name, lineno, why);
+	anpr_diagf(diag, diag_len, "%s:%u: %s", name, lineno, why);
 	err = ANPR_ERR_CONFIG;
 out:
 	for (size_t i = 0; st && i < nst; i++)
@@ -533,15 +520,15 @@ anpr_err anpr_config_load_file(anpr_config *c, const char *path, char *diag, siz
 		return ANPR_ERR_INVAL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(errno));
+		anpr_diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		diagf(diag, diag_len, "%s: not a regular file", path);
+		anpr_diagf(diag, diag_len, "%s: not a regular file", path);
 		goto out;
 	}
 	if (sb.st_size > ANPR_CFG_MAX_FILE) {
-		diagf(diag, diag_len, "%s: file is larger than %d bytes", path, ANPR_CFG_MAX_FILE);
+		anpr_diagf(diag, diag_len, "%s: file is larger than %d bytes", path, ANPR_CFG_MAX_FILE);
 		err = ANPR_ERR_TOO_BIG;
 		goto out;
 	}
@@ -556,14 +543,14 @@ anpr_err anpr_config_load_file(anpr_config *c, const char *path, char *diag, siz
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			diagf(diag, diag_len, "%s: read failed: %s", path, strerror(errno));
+			anpr_diagf(diag, diag_len, "%s: read failed: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		if (len > (size_t)sb.st_size) {
-			diagf(diag, diag_len, "%s: file grew while being read", path);
+			anpr_diagf(diag, diag_len, "%s: file grew while being read", path);
 			goto out;
 		}
 	}
@@ -587,21 +574,21 @@ anpr_err anpr_config_set(anpr_config *c, const char *dotted, const char *text, c
 	k = anpr_config_find(c, dotted);
 	if (k < 0) {
 		char ex[48];
-		diagf(diag, diag_len, "%s: unknown key '%s'", origin, excerpt(dotted, ex, sizeof(ex)));
+		anpr_diagf(diag, diag_len, "%s: unknown key '%s'", origin, excerpt(dotted, ex, sizeof(ex)));
 		return ANPR_ERR_CONFIG;
 	}
 	if (strlen(text) > ANPR_CFG_MAX_LINE || !valid_utf8((const unsigned char *)text, strlen(text))) {
-		diagf(diag, diag_len, "%s: %s: value is too long or not UTF-8", origin, dotted);
+		anpr_diagf(diag, diag_len, "%s: %s: value is too long or not UTF-8", origin, dotted);
 		return ANPR_ERR_CONFIG;
 	}
 	for (const char *p = text; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			diagf(diag, diag_len, "%s: %s: control character in value", origin, dotted);
+			anpr_diagf(diag, diag_len, "%s: %s: control character in value", origin, dotted);
 			return ANPR_ERR_CONFIG;
 		}
 	}
 	if (!parse_value(&c->keys[k], text, &v, why, sizeof(why))) {
-		diagf(diag, diag_len, "%s: %s", origin, why);
+		anpr_diagf(diag, diag_len, "%s: %s", origin, why);
 		return ANPR_ERR_CONFIG;
 	}
 	anpr_err err = commit(c, (size_t)k, &v, origin);
@@ -631,12 +618,13 @@ anpr_err anpr_config_new(const anpr_cfg_key *keys, size_t count, anpr_config **o
 		const anpr_cfg_key *k = &keys[i];
 		if (!valid_name(k->section, strlen(k->section)) || !valid_name(k->name, strlen(k->name)) ||
 		    find_key(c, k->section, strlen(k->section), k->name, strlen(k->name)) != (int)i) {
-			diagf(diag, diag_len, "key table: bad or repeated name %s.%s", k->section, k->name);
+			anpr_diagf(diag, diag_len, "key table: bad or repeated name %s.%s", k->section,
+				   k->name);
 			err = ANPR_ERR_CONFIG;
 			goto out;
 		}
 		if (!parse_value(k, k->def, &c->slots[i].v, why, sizeof(why))) {
-			diagf(diag, diag_len, "key table: default of %s", why);
+			anpr_diagf(diag, diag_len, "key table: default of %s", why);
 			err = ANPR_ERR_CONFIG;
 			goto out;
 		}

@@ -18,19 +18,6 @@
 
 #define TMP_ATTEMPTS 8
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 anpr_err anpr_secret_open(const char *path, const char *what, int *fd, char *diag, size_t diag_len)
 {
 	return anpr_secret_open_for(path, what, geteuid(), fd, diag, diag_len);
@@ -49,41 +36,42 @@ anpr_err anpr_secret_open_for(const char *path, const char *what, uid_t owner, i
 		e = errno;
 		switch (e) {
 		case ENOENT:
-			diagf(diag, diag_len, "%s: no such file", path);
+			anpr_diagf(diag, diag_len, "%s: no such file", path);
 			return ANPR_ERR_NOT_FOUND;
 		case ELOOP:
-			diagf(diag, diag_len, "%s: is a symbolic link; the %s must be a plain file", path,
-			      what);
+			anpr_diagf(diag, diag_len, "%s: is a symbolic link; the %s must be a plain file",
+				   path, what);
 			return ANPR_ERR_PERMISSION;
 		case EACCES:
 		case EPERM:
-			diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(e));
+			anpr_diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(e));
 			return ANPR_ERR_PERMISSION;
 		default:
-			diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(e));
+			anpr_diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(e));
 			return ANPR_ERR_IO;
 		}
 	}
 	if (fstat(f, &sb) < 0) {
-		diagf(diag, diag_len, "%s: cannot stat: %s", path, strerror(errno));
+		anpr_diagf(diag, diag_len, "%s: cannot stat: %s", path, strerror(errno));
 		close(f);
 		return ANPR_ERR_IO;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		diagf(diag, diag_len, "%s: not a regular file; the %s must be a plain file", path, what);
+		anpr_diagf(diag, diag_len, "%s: not a regular file; the %s must be a plain file", path, what);
 		close(f);
 		return ANPR_ERR_PERMISSION;
 	}
 	if (sb.st_uid != owner && sb.st_uid != 0) {
-		diagf(diag, diag_len, "%s: owned by uid %u; the %s must belong to uid %u or root (chown it)",
-		      path, (unsigned)sb.st_uid, what, (unsigned)owner);
+		anpr_diagf(diag, diag_len,
+			   "%s: owned by uid %u; the %s must belong to uid %u or root (chown it)", path,
+			   (unsigned)sb.st_uid, what, (unsigned)owner);
 		close(f);
 		return ANPR_ERR_PERMISSION;
 	}
 	if (sb.st_mode & 077) {
-		diagf(diag, diag_len,
-		      "%s: mode %03o lets group or others reach the %s; run 'chmod 600 %s' and restart", path,
-		      (unsigned)(sb.st_mode & 0777), what, path);
+		anpr_diagf(diag, diag_len,
+			   "%s: mode %03o lets group or others reach the %s; run 'chmod 600 %s' and restart",
+			   path, (unsigned)(sb.st_mode & 0777), what, path);
 		close(f);
 		return ANPR_ERR_PERMISSION;
 	}
@@ -103,13 +91,13 @@ anpr_err anpr_secret_read(int fd, const char *path, void *buf, size_t cap, size_
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			diagf(diag, diag_len, "%s: read failed: %s", path, strerror(errno));
+			anpr_diagf(diag, diag_len, "%s: read failed: %s", path, strerror(errno));
 			return ANPR_ERR_IO;
 		}
 		if (n == 0)
 			break;
 		if (got == cap) {
-			diagf(diag, diag_len, "%s: larger than %zu bytes", path, cap);
+			anpr_diagf(diag, diag_len, "%s: larger than %zu bytes", path, cap);
 			return ANPR_ERR_TOO_BIG;
 		}
 		got += (size_t)n;
@@ -160,24 +148,24 @@ anpr_err anpr_secret_create(const char *path, const void *data, size_t len, bool
 			goto too_long;
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd < 0 && errno != EEXIST) {
-			diagf(diag, diag_len, "%s: cannot create: %s", tmp, strerror(errno));
+			anpr_diagf(diag, diag_len, "%s: cannot create: %s", tmp, strerror(errno));
 			err = errno == EACCES || errno == EPERM ? ANPR_ERR_PERMISSION : ANPR_ERR_IO;
 			goto out;
 		}
 	}
 	if (fd < 0) {
-		diagf(diag, diag_len, "%s: cannot find a free temporary name", path);
+		anpr_diagf(diag, diag_len, "%s: cannot find a free temporary name", path);
 		goto out;
 	}
 	tmp_exists = true;
 	if (write_all(fd, data, len) || fsync(fd)) {
-		diagf(diag, diag_len, "%s: write failed: %s", tmp, strerror(errno));
+		anpr_diagf(diag, diag_len, "%s: write failed: %s", tmp, strerror(errno));
 		goto out;
 	}
 	int rc = close(fd);
 	fd = -1;
 	if (rc) {
-		diagf(diag, diag_len, "%s: write failed: %s", tmp, strerror(errno));
+		anpr_diagf(diag, diag_len, "%s: write failed: %s", tmp, strerror(errno));
 		goto out;
 	}
 	/* link() fails with EEXIST where rename() would replace: an existing secret is never lost. */
@@ -186,7 +174,7 @@ anpr_err anpr_secret_create(const char *path, const void *data, size_t len, bool
 			*exists = true;
 			err = ANPR_ERR_OK;
 		} else {
-			diagf(diag, diag_len, "%s: cannot create: %s", path, strerror(errno));
+			anpr_diagf(diag, diag_len, "%s: cannot create: %s", path, strerror(errno));
 			err = errno == EACCES || errno == EPERM ? ANPR_ERR_PERMISSION : ANPR_ERR_IO;
 		}
 		goto out;
@@ -194,14 +182,14 @@ anpr_err anpr_secret_create(const char *path, const void *data, size_t len, bool
 	/* The new name must survive a power cut too, not only the file's bytes. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL)) {
-		diagf(diag, diag_len, "%s: written but syncing folder %s failed: %s", path, dir,
-		      strerror(errno));
+		anpr_diagf(diag, diag_len, "%s: written but syncing folder %s failed: %s", path, dir,
+			   strerror(errno));
 		goto out;
 	}
 	err = ANPR_ERR_OK;
 	goto out;
 too_long:
-	diagf(diag, diag_len, "%s: path too long", path);
+	anpr_diagf(diag, diag_len, "%s: path too long", path);
 	err = ANPR_ERR_INVAL;
 out:
 	if (fd >= 0)

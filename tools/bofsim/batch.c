@@ -16,19 +16,6 @@ static const anpr_jsonr_limits batch_limits = {
 	.max_members = 16,
 };
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 /* An id or device name: 1..ANPR_BATCH_ID_MAX printable ASCII characters without spaces. */
 static bool valid_name(const anpr_jsonr_node *n)
 {
@@ -102,18 +89,18 @@ static anpr_err parse_gap(const anpr_jsonr *doc, const anpr_jsonr_node *obj, anp
 	static const char *const names[] = { "from", "to", "reason", NULL };
 
 	if (obj->type != ANPR_JSONR_OBJECT || !only_members(doc, obj, names)) {
-		diagf(diag, diag_len, "a gap is not an object of from, to and reason");
+		anpr_diagf(diag, diag_len, "a gap is not an object of from, to and reason");
 		return ANPR_ERR_INVAL;
 	}
 	if (!anpr_jsonr_get_int(doc, obj, "from", &g->from) || !anpr_jsonr_get_int(doc, obj, "to", &g->to) ||
 	    g->from < 1 || g->to < g->from) {
-		diagf(diag, diag_len, "a gap needs integers 1 <= from <= to");
+		anpr_diagf(diag, diag_len, "a gap needs integers 1 <= from <= to");
 		return ANPR_ERR_INVAL;
 	}
 	g->reason = anpr_jsonr_get_string(doc, obj, "reason");
 	if (!g->reason || (strcmp(g->reason, "corrupt") != 0 && strcmp(g->reason, "expired") != 0 &&
 			   strcmp(g->reason, "evicted") != 0)) {
-		diagf(diag, diag_len, "a gap's reason is not corrupt, expired or evicted");
+		anpr_diagf(diag, diag_len, "a gap's reason is not corrupt, expired or evicted");
 		return ANPR_ERR_INVAL;
 	}
 	return ANPR_ERR_OK;
@@ -141,49 +128,49 @@ anpr_err anpr_batch_parse(const char *body, size_t len, anpr_batch **out, char *
 		/* Depth, size and member limits are as much "not a batch" as a syntax error. */
 		if (err != ANPR_ERR_NOMEM)
 			err = ANPR_ERR_FORMAT;
-		diagf(diag, diag_len, "not a JSON batch: %s", jdiag);
+		anpr_diagf(diag, diag_len, "not a JSON batch: %s", jdiag);
 		goto out;
 	}
 	const anpr_jsonr *doc = b->doc;
 	const anpr_jsonr_node *root = anpr_jsonr_root(doc);
 	err = ANPR_ERR_INVAL;
 	if (root->type != ANPR_JSONR_OBJECT) {
-		diagf(diag, diag_len, "the request is not a JSON object");
+		anpr_diagf(diag, diag_len, "the request is not a JSON object");
 		goto out;
 	}
 	if (!only_members(doc, root, names)) {
-		diagf(diag, diag_len,
-		      "unknown member in the request (allowed: device, sent_at, reads, gaps)");
+		anpr_diagf(diag, diag_len,
+			   "unknown member in the request (allowed: device, sent_at, reads, gaps)");
 		goto out;
 	}
 	if (!valid_name(anpr_jsonr_get(doc, root, "device"))) {
-		diagf(diag, diag_len, "device is missing or not 1..%d printable characters",
-		      ANPR_BATCH_ID_MAX);
+		anpr_diagf(diag, diag_len, "device is missing or not 1..%d printable characters",
+			   ANPR_BATCH_ID_MAX);
 		goto out;
 	}
 	b->device = anpr_jsonr_get_string(doc, root, "device");
 	b->sent_at = anpr_jsonr_get_string(doc, root, "sent_at");
 	if (!b->sent_at) {
-		diagf(diag, diag_len, "sent_at is missing or not a string");
+		anpr_diagf(diag, diag_len, "sent_at is missing or not a string");
 		goto out;
 	}
 	const anpr_jsonr_node *reads = anpr_jsonr_get(doc, root, "reads");
 	if (!reads || reads->type != ANPR_JSONR_ARRAY) {
-		diagf(diag, diag_len, "reads is missing or not an array");
+		anpr_diagf(diag, diag_len, "reads is missing or not an array");
 		goto out;
 	}
 	if (reads->count > ANPR_BATCH_MAX_READS) {
-		diagf(diag, diag_len, "%u reads in one request (at most %d)", (unsigned)reads->count,
-		      ANPR_BATCH_MAX_READS);
+		anpr_diagf(diag, diag_len, "%u reads in one request (at most %d)", (unsigned)reads->count,
+			   ANPR_BATCH_MAX_READS);
 		err = ANPR_ERR_TOO_BIG;
 		goto out;
 	}
 	for (const anpr_jsonr_node *r = anpr_jsonr_first(doc, reads); r; r = anpr_jsonr_next(doc, r)) {
 		/* Without an id a read cannot be answered on its own, so the whole batch is malformed. */
 		if (r->type != ANPR_JSONR_OBJECT || !valid_name(anpr_jsonr_get(doc, r, "id"))) {
-			diagf(diag, diag_len,
-			      "read %zu is not an object with an id of 1..%d printable characters",
-			      b->n_reads, ANPR_BATCH_ID_MAX);
+			anpr_diagf(diag, diag_len,
+				   "read %zu is not an object with an id of 1..%d printable characters",
+				   b->n_reads, ANPR_BATCH_ID_MAX);
 			goto out;
 		}
 		parse_read(doc, r, &b->reads[b->n_reads++]);
@@ -191,12 +178,12 @@ anpr_err anpr_batch_parse(const char *body, size_t len, anpr_batch **out, char *
 	const anpr_jsonr_node *gaps = anpr_jsonr_get(doc, root, "gaps");
 	if (gaps) {
 		if (gaps->type != ANPR_JSONR_ARRAY) {
-			diagf(diag, diag_len, "gaps is not an array");
+			anpr_diagf(diag, diag_len, "gaps is not an array");
 			goto out;
 		}
 		if (gaps->count > ANPR_BATCH_MAX_GAPS) {
-			diagf(diag, diag_len, "%u gaps in one request (at most %d)", (unsigned)gaps->count,
-			      ANPR_BATCH_MAX_GAPS);
+			anpr_diagf(diag, diag_len, "%u gaps in one request (at most %d)",
+				   (unsigned)gaps->count, ANPR_BATCH_MAX_GAPS);
 			err = ANPR_ERR_TOO_BIG;
 			goto out;
 		}

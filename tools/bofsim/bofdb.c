@@ -39,19 +39,6 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS rejected ("
     " id TEXT NOT NULL, device TEXT, error TEXT NOT NULL, received_at TEXT NOT NULL);";
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 static void now_utc(char buf[ANPR_UTC_STRLEN])
 {
 	if (anpr_clock_format_utc(anpr_clock_utc_ms(), buf, ANPR_UTC_STRLEN) != ANPR_ERR_OK)
@@ -73,13 +60,13 @@ anpr_err anpr_bofdb_open(const char *path, anpr_bofdb **out, char *diag, size_t 
 	pthread_mutex_init(&db->lock, NULL);
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
-		diagf(diag, diag_len, "%s: cannot open the database: %s", path,
-		      db->db ? sqlite3_errmsg(db->db) : "out of memory");
+		anpr_diagf(diag, diag_len, "%s: cannot open the database: %s", path,
+			   db->db ? sqlite3_errmsg(db->db) : "out of memory");
 		goto out;
 	}
 	sqlite3_busy_timeout(db->db, 5000);
 	if (sqlite3_exec(db->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-		diagf(diag, diag_len, "%s: cannot create the schema: %s", path, msg ? msg : "?");
+		anpr_diagf(diag, diag_len, "%s: cannot create the schema: %s", path, msg ? msg : "?");
 		goto out;
 	}
 	if (sqlite3_prepare_v2(
@@ -96,7 +83,7 @@ anpr_err anpr_bofdb_open(const char *path, anpr_bofdb **out, char *diag, size_t 
 	    sqlite3_prepare_v2(db->db,
 			       "INSERT INTO rejected (id, device, error, received_at) VALUES (?,?,?,?)", -1,
 			       &db->insert_rejected, NULL) != SQLITE_OK) {
-		diagf(diag, diag_len, "%s: %s", path, sqlite3_errmsg(db->db));
+		anpr_diagf(diag, diag_len, "%s: %s", path, sqlite3_errmsg(db->db));
 		goto out;
 	}
 	err = ANPR_ERR_OK;

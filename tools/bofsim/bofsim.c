@@ -99,19 +99,6 @@ struct anpr_bofsim {
 	conn *slots; /* ANPR_BOFSIM_MAX_CONNECTIONS */
 };
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *tls_error(int rc, char *buf, size_t len)
 {
 	mbedtls_strerror(rc, buf, len);
@@ -889,28 +876,29 @@ anpr_err anpr_bofsim_open(const anpr_bofsim_cfg *cfg, anpr_bofsim **out, char *d
 
 	if ((rc = mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->entropy,
 					(const unsigned char *)pers, sizeof(pers) - 1)) != 0) {
-		diagf(diag, diag_len, "seeding the random generator failed: %s", tls_error(rc, e, sizeof(e)));
+		anpr_diagf(diag, diag_len, "seeding the random generator failed: %s",
+			   tls_error(rc, e, sizeof(e)));
 		err = ANPR_ERR_CRYPTO;
 		goto out;
 	}
 	if ((rc = mbedtls_x509_crt_parse_file(&s->cert, cfg->cert)) != 0) {
-		diagf(diag, diag_len, "%s: not a usable certificate (PEM): %s", cfg->cert,
-		      tls_error(rc, e, sizeof(e)));
+		anpr_diagf(diag, diag_len, "%s: not a usable certificate (PEM): %s", cfg->cert,
+			   tls_error(rc, e, sizeof(e)));
 		goto out;
 	}
 	if ((rc = mbedtls_pk_parse_keyfile(&s->key, cfg->key, NULL)) != 0) {
-		diagf(diag, diag_len, "%s: not a usable private key (PEM): %s", cfg->key,
-		      tls_error(rc, e, sizeof(e)));
+		anpr_diagf(diag, diag_len, "%s: not a usable private key (PEM): %s", cfg->key,
+			   tls_error(rc, e, sizeof(e)));
 		goto out;
 	}
 	if ((rc = mbedtls_x509_crt_parse_file(&s->ca, cfg->ca)) != 0) {
-		diagf(diag, diag_len, "%s: not a usable CA bundle (PEM): %s", cfg->ca,
-		      tls_error(rc, e, sizeof(e)));
+		anpr_diagf(diag, diag_len, "%s: not a usable CA bundle (PEM): %s", cfg->ca,
+			   tls_error(rc, e, sizeof(e)));
 		goto out;
 	}
 	if ((rc = mbedtls_ssl_config_defaults(&s->conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
 					      MBEDTLS_SSL_PRESET_DEFAULT)) != 0) {
-		diagf(diag, diag_len, "TLS configuration failed: %s", tls_error(rc, e, sizeof(e)));
+		anpr_diagf(diag, diag_len, "TLS configuration failed: %s", tls_error(rc, e, sizeof(e)));
 		err = ANPR_ERR_CRYPTO;
 		goto out;
 	}
@@ -920,12 +908,12 @@ anpr_err anpr_bofsim_open(const anpr_bofsim_cfg *cfg, anpr_bofsim **out, char *d
 	mbedtls_ssl_conf_ca_chain(&s->conf, &s->ca, NULL);
 	mbedtls_ssl_conf_read_timeout(&s->conf, READ_SLICE_MS);
 	if ((rc = mbedtls_ssl_conf_own_cert(&s->conf, &s->cert, &s->key)) != 0) {
-		diagf(diag, diag_len, "%s and %s do not make a certificate and key: %s", cfg->cert, cfg->key,
-		      tls_error(rc, e, sizeof(e)));
+		anpr_diagf(diag, diag_len, "%s and %s do not make a certificate and key: %s", cfg->cert,
+			   cfg->key, tls_error(rc, e, sizeof(e)));
 		goto out;
 	}
 	if (mbedtls_pk_check_pair(&s->cert.pk, &s->key) != 0) {
-		diagf(diag, diag_len, "%s is not the private key of %s", cfg->key, cfg->cert);
+		anpr_diagf(diag, diag_len, "%s is not the private key of %s", cfg->key, cfg->cert);
 		goto out;
 	}
 	err = anpr_bofdb_open(cfg->db, &s->db, diag, diag_len);
@@ -943,20 +931,20 @@ anpr_err anpr_bofsim_open(const anpr_bofsim_cfg *cfg, anpr_bofsim **out, char *d
 	/* The connection's own thread is one of them. */
 	err = anpr_verifypool_open(threads - 1, &s->verify);
 	if (err != ANPR_ERR_OK) {
-		diagf(diag, diag_len, "cannot start %u verification threads: %s", threads - 1,
-		      anpr_strerror(err));
+		anpr_diagf(diag, diag_len, "cannot start %u verification threads: %s", threads - 1,
+			   anpr_strerror(err));
 		goto out;
 	}
 	if ((rc = mbedtls_net_bind(&s->listen, cfg->host, cfg->port, MBEDTLS_NET_PROTO_TCP)) != 0) {
-		diagf(diag, diag_len, "cannot listen on %s:%s: %s", cfg->host, cfg->port,
-		      tls_error(rc, e, sizeof(e)));
+		anpr_diagf(diag, diag_len, "cannot listen on %s:%s: %s", cfg->host, cfg->port,
+			   tls_error(rc, e, sizeof(e)));
 		err = ANPR_ERR_NETWORK;
 		goto out;
 	}
 	struct sockaddr_storage sa;
 	socklen_t sa_len = sizeof(sa);
 	if (getsockname(s->listen.fd, (struct sockaddr *)&sa, &sa_len) != 0) {
-		diagf(diag, diag_len, "getsockname failed: %s", strerror(errno));
+		anpr_diagf(diag, diag_len, "getsockname failed: %s", strerror(errno));
 		err = ANPR_ERR_NETWORK;
 		goto out;
 	}

@@ -6,19 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void diagf(char *diag, size_t len, const char *fmt, ...) ANPR_PRINTF(3, 4);
-
-static void diagf(char *diag, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(diag, len, fmt, ap);
-	va_end(ap);
-}
-
 size_t anpr_httphead_end(const char *buf, size_t len)
 {
 	for (size_t i = 3; i < len; i++) {
@@ -77,13 +64,13 @@ static anpr_err field(anpr_httphead *h, const char *name, size_t nlen, const cha
 	if (name_is(name, nlen, "content-length")) {
 		uint64_t n = 0;
 		if (vlen == 0 || vlen > 15) {
-			diagf(diag, diag_len, "bad Content-Length");
+			anpr_diagf(diag, diag_len, "bad Content-Length");
 			*status = 400;
 			return ANPR_ERR_FORMAT;
 		}
 		for (size_t i = 0; i < vlen; i++) {
 			if (v[i] < '0' || v[i] > '9') {
-				diagf(diag, diag_len, "bad Content-Length");
+				anpr_diagf(diag, diag_len, "bad Content-Length");
 				*status = 400;
 				return ANPR_ERR_FORMAT;
 			}
@@ -91,7 +78,7 @@ static anpr_err field(anpr_httphead *h, const char *name, size_t nlen, const cha
 		}
 		/* Two lengths are how request smuggling starts: refuse even equal ones. */
 		if (h->has_length) {
-			diagf(diag, diag_len, "repeated Content-Length");
+			anpr_diagf(diag, diag_len, "repeated Content-Length");
 			*status = 400;
 			return ANPR_ERR_FORMAT;
 		}
@@ -133,49 +120,49 @@ anpr_err anpr_httphead_parse(const char *buf, size_t len, anpr_httphead *h, int 
 		diag[0] = '\0';
 	if (len > ANPR_HTTPHEAD_MAX) {
 		*status = 431;
-		diagf(diag, diag_len, "request head larger than %d bytes", ANPR_HTTPHEAD_MAX);
+		anpr_diagf(diag, diag_len, "request head larger than %d bytes", ANPR_HTTPHEAD_MAX);
 		return ANPR_ERR_TOO_BIG;
 	}
 	if (len < 4 || anpr_httphead_end(buf, len) != len) {
-		diagf(diag, diag_len, "incomplete request head");
+		anpr_diagf(diag, diag_len, "incomplete request head");
 		return ANPR_ERR_FORMAT;
 	}
 
 	/* method SP request-target SP HTTP-version CRLF */
 	for (n = 0; i < len && is_tchar((unsigned char)buf[i]); i++, n++) {
 		if (n + 1 >= sizeof(h->method)) {
-			diagf(diag, diag_len, "method too long");
+			anpr_diagf(diag, diag_len, "method too long");
 			return ANPR_ERR_FORMAT;
 		}
 		h->method[n] = buf[i];
 	}
 	if (n == 0 || i >= len || buf[i] != ' ') {
-		diagf(diag, diag_len, "malformed request line");
+		anpr_diagf(diag, diag_len, "malformed request line");
 		return ANPR_ERR_FORMAT;
 	}
 	i++;
 	for (n = 0; i < len && buf[i] > 0x20 && buf[i] < 0x7f; i++, n++) {
 		if (n + 1 >= sizeof(h->target)) {
 			*status = 414;
-			diagf(diag, diag_len, "request target too long");
+			anpr_diagf(diag, diag_len, "request target too long");
 			return ANPR_ERR_TOO_BIG;
 		}
 		h->target[n] = buf[i];
 	}
 	if (n == 0 || h->target[0] != '/' || i >= len || buf[i] != ' ') {
-		diagf(diag, diag_len, "malformed request target");
+		anpr_diagf(diag, diag_len, "malformed request target");
 		return ANPR_ERR_FORMAT;
 	}
 	i++;
 	if (len - i < 10 || memcmp(buf + i, "HTTP/", 5) != 0 || buf[i + 6] != '.' || buf[i + 8] != '\r' ||
 	    buf[i + 9] != '\n' || buf[i + 5] < '0' || buf[i + 5] > '9' || buf[i + 7] < '0' ||
 	    buf[i + 7] > '9') {
-		diagf(diag, diag_len, "malformed HTTP version");
+		anpr_diagf(diag, diag_len, "malformed HTTP version");
 		return ANPR_ERR_FORMAT;
 	}
 	if (buf[i + 5] != '1' || (buf[i + 7] != '0' && buf[i + 7] != '1')) {
 		*status = 505;
-		diagf(diag, diag_len, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+		anpr_diagf(diag, diag_len, "only HTTP/1.0 and HTTP/1.1 are spoken here");
 		return ANPR_ERR_UNSUPPORTED;
 	}
 	h->minor = buf[i + 7] - '0';
@@ -187,7 +174,7 @@ anpr_err anpr_httphead_parse(const char *buf, size_t len, anpr_httphead *h, int 
 		size_t name = i, nlen, v, vend;
 		if (++fields > ANPR_HTTPHEAD_MAX_FIELDS) {
 			*status = 431;
-			diagf(diag, diag_len, "more than %d header fields", ANPR_HTTPHEAD_MAX_FIELDS);
+			anpr_diagf(diag, diag_len, "more than %d header fields", ANPR_HTTPHEAD_MAX_FIELDS);
 			return ANPR_ERR_FORMAT;
 		}
 		while (i < len && is_tchar((unsigned char)buf[i]))
@@ -195,7 +182,7 @@ anpr_err anpr_httphead_parse(const char *buf, size_t len, anpr_httphead *h, int 
 		nlen = i - name;
 		if (nlen == 0 || i >= len || buf[i] != ':') {
 			/* Also catches obsolete line folding, which starts with SP or HTAB. */
-			diagf(diag, diag_len, "malformed header field");
+			anpr_diagf(diag, diag_len, "malformed header field");
 			return ANPR_ERR_FORMAT;
 		}
 		i++;
@@ -205,13 +192,13 @@ anpr_err anpr_httphead_parse(const char *buf, size_t len, anpr_httphead *h, int 
 		while (i < len && buf[i] != '\r' && buf[i] != '\n') {
 			unsigned char c = (unsigned char)buf[i];
 			if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				diagf(diag, diag_len, "control character in a header field");
+				anpr_diagf(diag, diag_len, "control character in a header field");
 				return ANPR_ERR_FORMAT;
 			}
 			i++;
 		}
 		if (i + 1 >= len || buf[i] != '\r' || buf[i + 1] != '\n') {
-			diagf(diag, diag_len, "header line not ended by CRLF");
+			anpr_diagf(diag, diag_len, "header line not ended by CRLF");
 			return ANPR_ERR_FORMAT;
 		}
 		vend = i;
@@ -223,7 +210,7 @@ anpr_err anpr_httphead_parse(const char *buf, size_t len, anpr_httphead *h, int 
 		i += 2;
 	}
 	if (h->has_length && h->has_transfer_encoding) {
-		diagf(diag, diag_len, "both Content-Length and Transfer-Encoding");
+		anpr_diagf(diag, diag_len, "both Content-Length and Transfer-Encoding");
 		return ANPR_ERR_FORMAT;
 	}
 	*status = 0;

@@ -32,22 +32,6 @@ enum {
 #define SET_REQUIRED (K_CAPTURED | K_EXACT | K_MISREAD | K_DUP | K_FALSE | K_LATENCY)
 #define CLIP_REQUIRED (K_SYNTH | K_SETS)
 
-static void fail(char *diag, size_t diag_len, const char *name, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void fail(char *diag, size_t diag_len, const char *name, int line, const char *fmt, ...)
-{
-	char what[320];
-	va_list ap;
-
-	if (!diag || !diag_len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(diag, diag_len, "%s:%d: %s", name, line, what);
-}
-
 static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -135,7 +119,7 @@ static anpr_err set_key(anpr_manifest_set *st, const char *key, const char *val,
 			goto repeated;
 		*seen |= K_PACE;
 		if (strcmp(val, "realtime") != 0 && strcmp(val, "fast") != 0) {
-			fail(diag, diag_len, name, line, "pace must be realtime or fast");
+			anpr_diagf_at(diag, diag_len, name, line, "pace must be realtime or fast");
 			return ANPR_ERR_FORMAT;
 		}
 		st->realtime = strcmp(val, "realtime") == 0;
@@ -165,16 +149,16 @@ static anpr_err set_key(anpr_manifest_set *st, const char *key, const char *val,
 			*dst = d;
 		}
 		if (!ok) {
-			fail(diag, diag_len, name, line, "%s: '%.64s' is not a number in %g..%g", key, val,
-			     keys[i].lo, keys[i].hi);
+			anpr_diagf_at(diag, diag_len, name, line, "%s: '%.64s' is not a number in %g..%g",
+				      key, val, keys[i].lo, keys[i].hi);
 			return ANPR_ERR_FORMAT;
 		}
 		return ANPR_ERR_OK;
 	}
-	fail(diag, diag_len, name, line, "unknown key '%.64s' in [set %s]", key, st->name);
+	anpr_diagf_at(diag, diag_len, name, line, "unknown key '%.64s' in [set %s]", key, st->name);
 	return ANPR_ERR_FORMAT;
 repeated:
-	fail(diag, diag_len, name, line, "%s given twice in [set %s]", key, st->name);
+	anpr_diagf_at(diag, diag_len, name, line, "%s given twice in [set %s]", key, st->name);
 	return ANPR_ERR_FORMAT;
 }
 
@@ -188,18 +172,18 @@ static anpr_err clip_key(anpr_manifest_clip *c, const char *key, const char *val
 	const char *why;
 
 	if (!bit) {
-		fail(diag, diag_len, name, line, "unknown key '%.64s' in [clip %s]", key, c->name);
+		anpr_diagf_at(diag, diag_len, name, line, "unknown key '%.64s' in [clip %s]", key, c->name);
 		return ANPR_ERR_FORMAT;
 	}
 	if (*seen & bit) {
-		fail(diag, diag_len, name, line, "%s given twice in [clip %s]", key, c->name);
+		anpr_diagf_at(diag, diag_len, name, line, "%s given twice in [clip %s]", key, c->name);
 		return ANPR_ERR_FORMAT;
 	}
 	*seen |= bit;
 	if (bit == K_SYNTH) {
 		why = synth_bad(val);
 		if (why) {
-			fail(diag, diag_len, name, line, "synth %s", why);
+			anpr_diagf_at(diag, diag_len, name, line, "synth %s", why);
 			return ANPR_ERR_FORMAT;
 		}
 		snprintf(c->synth, sizeof(c->synth), "%s", val);
@@ -210,18 +194,19 @@ static anpr_err clip_key(anpr_manifest_clip *c, const char *key, const char *val
 		for (char *save = NULL, *t = strtok_r(buf, " ", &save); t;
 		     t = strtok_r(NULL, " ", &save), n++) {
 			if (!name_ok(t)) {
-				fail(diag, diag_len, name, line, "sets: '%.64s' is not a set name", t);
+				anpr_diagf_at(diag, diag_len, name, line, "sets: '%.64s' is not a set name",
+					      t);
 				return ANPR_ERR_FORMAT;
 			}
 		}
 		if (n == 0) {
-			fail(diag, diag_len, name, line, "sets is empty");
+			anpr_diagf_at(diag, diag_len, name, line, "sets is empty");
 			return ANPR_ERR_FORMAT;
 		}
 		snprintf(c->sets, sizeof(c->sets), "%s", val);
 	} else {
 		if (strcmp(val, "avi") != 0 && strcmp(val, "mp4") != 0) {
-			fail(diag, diag_len, name, line, "format must be avi (MJPEG) or mp4");
+			anpr_diagf_at(diag, diag_len, name, line, "format must be avi (MJPEG) or mp4");
 			return ANPR_ERR_FORMAT;
 		}
 		snprintf(c->ext, sizeof(c->ext), "%s", val);
@@ -235,15 +220,16 @@ static anpr_err end_section(const anpr_manifest *m, int kind, unsigned seen, con
 {
 	if (kind == 1 && (seen & SET_REQUIRED) != SET_REQUIRED) {
 		const anpr_manifest_set *s = &m->sets[m->n_sets - 1];
-		fail(diag, diag_len, name, s->line,
-		     "[set %s] needs captured_min_pct, exact_min_pct, misread_max_pct, duplicates_max, "
-		     "false_reads_max_pct and latency_p95_max_ms",
-		     s->name);
+		anpr_diagf_at(
+		    diag, diag_len, name, s->line,
+		    "[set %s] needs captured_min_pct, exact_min_pct, misread_max_pct, duplicates_max, "
+		    "false_reads_max_pct and latency_p95_max_ms",
+		    s->name);
 		return ANPR_ERR_FORMAT;
 	}
 	if (kind == 2 && (seen & CLIP_REQUIRED) != CLIP_REQUIRED) {
 		const anpr_manifest_clip *c = &m->clips[m->n_clips - 1];
-		fail(diag, diag_len, name, c->line, "[clip %s] needs synth and sets", c->name);
+		anpr_diagf_at(diag, diag_len, name, c->line, "[clip %s] needs synth and sets", c->name);
 		return ANPR_ERR_FORMAT;
 	}
 	return ANPR_ERR_OK;
@@ -263,7 +249,7 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 		return ANPR_ERR_INVAL;
 	*out = NULL;
 	if (len > ANPR_MANIFEST_MAX_BYTES) {
-		fail(diag, diag_len, name, 1, "larger than %u KiB", ANPR_MANIFEST_MAX_BYTES >> 10);
+		anpr_diagf_at(diag, diag_len, name, 1, "larger than %u KiB", ANPR_MANIFEST_MAX_BYTES >> 10);
 		return ANPR_ERR_TOO_BIG;
 	}
 	m = calloc(1, sizeof(*m));
@@ -274,7 +260,8 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		line++;
 		if (n > ANPR_MANIFEST_MAX_LINE) {
-			fail(diag, diag_len, name, line, "line longer than %d bytes", ANPR_MANIFEST_MAX_LINE);
+			anpr_diagf_at(diag, diag_len, name, line, "line longer than %d bytes",
+				      ANPR_MANIFEST_MAX_LINE);
 			err = ANPR_ERR_TOO_BIG;
 			goto out;
 		}
@@ -282,13 +269,13 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 		buf[n] = '\0';
 		pos += n + (nl ? 1 : 0);
 		if (strlen(buf) != n) {
-			fail(diag, diag_len, name, line, "NUL byte");
+			anpr_diagf_at(diag, diag_len, name, line, "NUL byte");
 			err = ANPR_ERR_FORMAT;
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++) {
 			if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
-				fail(diag, diag_len, name, line, "control character");
+				anpr_diagf_at(diag, diag_len, name, line, "control character");
 				err = ANPR_ERR_FORMAT;
 				goto out;
 			}
@@ -299,7 +286,8 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 		if (*s == '[') {
 			char *close = strchr(s, ']');
 			if (!close || close[1]) {
-				fail(diag, diag_len, name, line, "a section is [set NAME] or [clip NAME]");
+				anpr_diagf_at(diag, diag_len, name, line,
+					      "a section is [set NAME] or [clip NAME]");
 				err = ANPR_ERR_FORMAT;
 				goto out;
 			}
@@ -314,22 +302,24 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 				*sp = '\0';
 			if (!sec || !name_ok(sec) ||
 			    (strcmp(word, "set") != 0 && strcmp(word, "clip") != 0)) {
-				fail(diag, diag_len, name, line,
-				     "a section is [set NAME] or [clip NAME], NAME of a-z 0-9 - _ (at most "
-				     "%d)",
-				     ANPR_MANIFEST_NAME_MAX);
+				anpr_diagf_at(
+				    diag, diag_len, name, line,
+				    "a section is [set NAME] or [clip NAME], NAME of a-z 0-9 - _ (at most "
+				    "%d)",
+				    ANPR_MANIFEST_NAME_MAX);
 				err = ANPR_ERR_FORMAT;
 				goto out;
 			}
 			if (strcmp(word, "set") == 0) {
 				if (anpr_manifest_find_set(m, sec)) {
-					fail(diag, diag_len, name, line, "[set %s] given twice", sec);
+					anpr_diagf_at(diag, diag_len, name, line, "[set %s] given twice",
+						      sec);
 					err = ANPR_ERR_FORMAT;
 					goto out;
 				}
 				if (m->n_sets == ANPR_MANIFEST_MAX_SETS) {
-					fail(diag, diag_len, name, line, "more than %d sets",
-					     ANPR_MANIFEST_MAX_SETS);
+					anpr_diagf_at(diag, diag_len, name, line, "more than %d sets",
+						      ANPR_MANIFEST_MAX_SETS);
 					err = ANPR_ERR_TOO_BIG;
 					goto out;
 				}
@@ -341,16 +331,16 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 			} else {
 				for (int i = 0; i < m->n_clips; i++) {
 					if (strcmp(m->clips[i].name, sec) == 0) {
-						fail(diag, diag_len, name, line,
-						     "[clip %s] given twice (line %d)", sec,
-						     m->clips[i].line);
+						anpr_diagf_at(diag, diag_len, name, line,
+							      "[clip %s] given twice (line %d)", sec,
+							      m->clips[i].line);
 						err = ANPR_ERR_FORMAT;
 						goto out;
 					}
 				}
 				if (m->n_clips == ANPR_MANIFEST_MAX_CLIPS) {
-					fail(diag, diag_len, name, line, "more than %d clips",
-					     ANPR_MANIFEST_MAX_CLIPS);
+					anpr_diagf_at(diag, diag_len, name, line, "more than %d clips",
+						      ANPR_MANIFEST_MAX_CLIPS);
 					err = ANPR_ERR_TOO_BIG;
 					goto out;
 				}
@@ -364,15 +354,15 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 		}
 		char *eq = strchr(s, '=');
 		if (!eq || kind == 0) {
-			fail(diag, diag_len, name, line,
-			     kind ? "expected key = value" : "a key outside any section");
+			anpr_diagf_at(diag, diag_len, name, line,
+				      kind ? "expected key = value" : "a key outside any section");
 			err = ANPR_ERR_FORMAT;
 			goto out;
 		}
 		*eq = '\0';
 		char *key = trim(s), *val = trim(eq + 1);
 		if (!*val) {
-			fail(diag, diag_len, name, line, "%.64s has no value", key);
+			anpr_diagf_at(diag, diag_len, name, line, "%.64s has no value", key);
 			err = ANPR_ERR_FORMAT;
 			goto out;
 		}
@@ -390,8 +380,9 @@ anpr_err anpr_manifest_parse(const char *name, const char *text, size_t len, anp
 		snprintf(buf2, sizeof(buf2), "%s", m->clips[i].sets);
 		for (char *save = NULL, *t = strtok_r(buf2, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 			if (!anpr_manifest_find_set(m, t)) {
-				fail(diag, diag_len, name, m->clips[i].line,
-				     "[clip %s] names set '%s', which is not defined", m->clips[i].name, t);
+				anpr_diagf_at(diag, diag_len, name, m->clips[i].line,
+					      "[clip %s] names set '%s', which is not defined",
+					      m->clips[i].name, t);
 				err = ANPR_ERR_FORMAT;
 				goto out;
 			}

@@ -24,22 +24,6 @@ struct anpr_truth {
 	int n, cap;
 };
 
-static void fail(char *diag, size_t diag_len, const char *name, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void fail(char *diag, size_t diag_len, const char *name, int line, const char *fmt, ...)
-{
-	char what[384];
-	va_list ap;
-
-	if (!diag || !diag_len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(diag, diag_len, "%s:%d: %s", name, line, what);
-}
-
 /* ---- typed member access; each returns a message (static text) or NULL ---- */
 
 static const char *get_int(const anpr_json *o, const char *key, bool required, int64_t lo, int64_t hi,
@@ -131,13 +115,13 @@ static const char *const camera_keys[] = { "height_m", "pitch_deg", "yaw_deg", "
 					   "x_m",      "far_m",     "near_m",  "exposure_ms", NULL };
 static const char *const lane_keys[] = { "lane", "direction", "width_m", NULL };
 
-#define CHECK(expr, key)                                                          \
-	do {                                                                      \
-		const char *why_ = (expr);                                        \
-		if (why_) {                                                       \
-			fail(diag, diag_len, name, line, "\"%s\" %s", key, why_); \
-			return ANPR_ERR_FORMAT;                                   \
-		}                                                                 \
+#define CHECK(expr, key)                                                                   \
+	do {                                                                               \
+		const char *why_ = (expr);                                                 \
+		if (why_) {                                                                \
+			anpr_diagf_at(diag, diag_len, name, line, "\"%s\" %s", key, why_); \
+			return ANPR_ERR_FORMAT;                                            \
+		}                                                                          \
 	} while (0)
 
 static anpr_err parse_header(const anpr_json *o, anpr_truth_header *h, const char *name, char *diag,
@@ -148,20 +132,21 @@ static anpr_err parse_header(const anpr_json *o, anpr_truth_header *h, const cha
 	const char *s = NULL, *bad;
 
 	if (o->type != ANPR_JSON_OBJECT || !anpr_json_get(o, "clip_truth")) {
-		fail(diag, diag_len, name, line,
-		     "not a clip ground-truth header (the first line must be an object with \"clip_truth\")");
+		anpr_diagf_at(
+		    diag, diag_len, name, line,
+		    "not a clip ground-truth header (the first line must be an object with \"clip_truth\")");
 		return ANPR_ERR_FORMAT;
 	}
 	bad = unknown_key(o, header_keys);
 	if (bad) {
-		fail(diag, diag_len, name, line, "unknown key \"%.64s\" in the header", bad);
+		anpr_diagf_at(diag, diag_len, name, line, "unknown key \"%.64s\" in the header", bad);
 		return ANPR_ERR_FORMAT;
 	}
 	CHECK(get_int(o, "clip_truth", true, 0, INT32_MAX, &i), "clip_truth");
 	if (i != ANPR_TRUTH_VERSION) {
-		fail(diag, diag_len, name, line,
-		     "format version %lld is not supported (this reader knows %d)", (long long)i,
-		     ANPR_TRUTH_VERSION);
+		anpr_diagf_at(diag, diag_len, name, line,
+			      "format version %lld is not supported (this reader knows %d)", (long long)i,
+			      ANPR_TRUTH_VERSION);
 		return ANPR_ERR_FORMAT;
 	}
 	h->version = (int)i;
@@ -179,8 +164,8 @@ static anpr_err parse_header(const anpr_json *o, anpr_truth_header *h, const cha
 	if (st && st->type != ANPR_JSON_NULL) {
 		if (st->type != ANPR_JSON_STRING || anpr_clock_parse_utc(st->string, &h->start_utc_ms) ||
 		    h->start_utc_ms <= 0) {
-			fail(diag, diag_len, name, line,
-			     "\"start_utc\" is not null or YYYY-MM-DDTHH:MM:SS.mmmZ");
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "\"start_utc\" is not null or YYYY-MM-DDTHH:MM:SS.mmmZ");
 			return ANPR_ERR_FORMAT;
 		}
 	}
@@ -188,16 +173,17 @@ static anpr_err parse_header(const anpr_json *o, anpr_truth_header *h, const cha
 	if (cam) {
 		if (cam->type != ANPR_JSON_OBJECT || (bad = unknown_key(cam, camera_keys)) != NULL ||
 		    (bad = numbers_only(cam, camera_keys)) != NULL) {
-			fail(diag, diag_len, name, line, "\"camera\" is not an object of numbers (%.64s)",
-			     bad ? bad : "not an object");
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "\"camera\" is not an object of numbers (%.64s)",
+				      bad ? bad : "not an object");
 			return ANPR_ERR_FORMAT;
 		}
 	}
 	const anpr_json *lanes = anpr_json_get(o, "lanes");
 	if (lanes) {
 		if (lanes->type != ANPR_JSON_ARRAY || lanes->n < 1 || lanes->n > ANPR_TRUTH_MAX_LANES) {
-			fail(diag, diag_len, name, line, "\"lanes\" is not an array of 1 to %d lanes",
-			     ANPR_TRUTH_MAX_LANES);
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "\"lanes\" is not an array of 1 to %d lanes", ANPR_TRUTH_MAX_LANES);
 			return ANPR_ERR_FORMAT;
 		}
 		for (size_t k = 0; k < lanes->n; k++) {
@@ -208,10 +194,11 @@ static anpr_err parse_header(const anpr_json *o, anpr_truth_header *h, const cha
 			    get_str(l, "direction", true, 16, &s) ||
 			    (strcmp(s, "towards") != 0 && strcmp(s, "away") != 0) ||
 			    get_num(l, "width_m", false, 1.0, 10.0, &w)) {
-				fail(diag, diag_len, name, line,
-				     "lane %zu is not "
-				     "{\"lane\":%zu,\"direction\":\"towards\"|\"away\"[,\"width_m\":M]}",
-				     k + 1, k + 1);
+				anpr_diagf_at(
+				    diag, diag_len, name, line,
+				    "lane %zu is not "
+				    "{\"lane\":%zu,\"direction\":\"towards\"|\"away\"[,\"width_m\":M]}",
+				    k + 1, k + 1);
 				return ANPR_ERR_FORMAT;
 			}
 		}
@@ -248,18 +235,19 @@ static anpr_err parse_boxes(const anpr_json *arr, const anpr_truth_header *h, an
 	anpr_truth_box *boxes = NULL;
 
 	if (arr->type != ANPR_JSON_ARRAY) {
-		fail(diag, diag_len, name, line, "\"boxes\" is not an array");
+		anpr_diagf_at(diag, diag_len, name, line, "\"boxes\" is not an array");
 		return ANPR_ERR_FORMAT;
 	}
 	if (arr->n == 0)
 		return ANPR_ERR_OK;
 	if (v->first_frame < 0) {
-		fail(diag, diag_len, name, line, "boxes for a vehicle never in view (first_frame -1)");
+		anpr_diagf_at(diag, diag_len, name, line,
+			      "boxes for a vehicle never in view (first_frame -1)");
 		return ANPR_ERR_FORMAT;
 	}
 	if (arr->n > (size_t)(v->last_frame - v->first_frame + 1)) {
-		fail(diag, diag_len, name, line, "%zu boxes for %d frames in view", arr->n,
-		     v->last_frame - v->first_frame + 1);
+		anpr_diagf_at(diag, diag_len, name, line, "%zu boxes for %d frames in view", arr->n,
+			      v->last_frame - v->first_frame + 1);
 		return ANPR_ERR_FORMAT;
 	}
 	boxes = calloc(arr->n, sizeof(*boxes));
@@ -275,13 +263,13 @@ static anpr_err parse_boxes(const anpr_json *arr, const anpr_truth_header *h, an
 			f[j] = ok ? b->items[j].integer : 0;
 		}
 		if (!ok) {
-			fail(diag, diag_len, name, line,
-			     "box %zu is not [frame, x, y, w, h] of non-negative integers", k);
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "box %zu is not [frame, x, y, w, h] of non-negative integers", k);
 			free(boxes);
 			return ANPR_ERR_FORMAT;
 		}
 		if (f[0] < v->first_frame || f[0] > v->last_frame || (k > 0 && f[0] <= boxes[k - 1].frame)) {
-			fail(
+			anpr_diagf_at(
 			    diag, diag_len, name, line,
 			    "box %zu: frame %lld is out of order or outside first_frame..last_frame (%d..%d)",
 			    k, (long long)f[0], v->first_frame, v->last_frame);
@@ -289,18 +277,18 @@ static anpr_err parse_boxes(const anpr_json *arr, const anpr_truth_header *h, an
 			return ANPR_ERR_FORMAT;
 		}
 		if (f[3] < 1 || f[4] < 1 || f[1] + f[3] > h->width || f[2] + f[4] > h->height) {
-			fail(diag, diag_len, name, line,
-			     "box %zu (frame %lld) is empty or outside the %dx%d frame", k, (long long)f[0],
-			     h->width, h->height);
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "box %zu (frame %lld) is empty or outside the %dx%d frame", k,
+				      (long long)f[0], h->width, h->height);
 			free(boxes);
 			return ANPR_ERR_FORMAT;
 		}
 		boxes[k] = (anpr_truth_box){ (int)f[0], (int)f[1], (int)f[2], (int)f[3], (int)f[4] };
 	}
 	if (boxes[0].frame != v->first_frame || boxes[arr->n - 1].frame != v->last_frame) {
-		fail(diag, diag_len, name, line,
-		     "the boxes run from frame %d to %d, not first_frame..last_frame (%d..%d)",
-		     boxes[0].frame, boxes[arr->n - 1].frame, v->first_frame, v->last_frame);
+		anpr_diagf_at(diag, diag_len, name, line,
+			      "the boxes run from frame %d to %d, not first_frame..last_frame (%d..%d)",
+			      boxes[0].frame, boxes[arr->n - 1].frame, v->first_frame, v->last_frame);
 		free(boxes);
 		return ANPR_ERR_FORMAT;
 	}
@@ -316,29 +304,29 @@ static anpr_err parse_vehicle(const anpr_json *o, const anpr_truth_header *h, an
 	const char *s = NULL, *bad;
 
 	if (o->type != ANPR_JSON_OBJECT) {
-		fail(diag, diag_len, name, line, "not a JSON object");
+		anpr_diagf_at(diag, diag_len, name, line, "not a JSON object");
 		return ANPR_ERR_FORMAT;
 	}
 	if (anpr_json_get(o, "clip_truth")) {
-		fail(diag, diag_len, name, line, "a second header line");
+		anpr_diagf_at(diag, diag_len, name, line, "a second header line");
 		return ANPR_ERR_FORMAT;
 	}
 	bad = unknown_key(o, vehicle_keys);
 	if (bad) {
-		fail(diag, diag_len, name, line, "unknown key \"%.64s\"", bad);
+		anpr_diagf_at(diag, diag_len, name, line, "unknown key \"%.64s\"", bad);
 		return ANPR_ERR_FORMAT;
 	}
 	bad = numbers_only(o, vehicle_numbers);
 	if (bad) {
-		fail(diag, diag_len, name, line, "\"%s\" is not a number", bad);
+		anpr_diagf_at(diag, diag_len, name, line, "\"%s\" is not a number", bad);
 		return ANPR_ERR_FORMAT;
 	}
 	v->line = line;
 	CHECK(get_int(o, "vehicle", true, 0, INT64_MAX, &v->id), "vehicle");
 	CHECK(get_str(o, "vrm", true, ANPR_TRUTH_VRM_MAX, &s), "vrm");
 	if (!vrm_ok(s)) {
-		fail(diag, diag_len, name, line, "\"vrm\" must be 1 to %d of A-Z and 0-9 (no spaces)",
-		     ANPR_TRUTH_VRM_MAX);
+		anpr_diagf_at(diag, diag_len, name, line,
+			      "\"vrm\" must be 1 to %d of A-Z and 0-9 (no spaces)", ANPR_TRUTH_VRM_MAX);
 		return ANPR_ERR_FORMAT;
 	}
 	memcpy(v->vrm, s, strlen(s) + 1);
@@ -350,22 +338,22 @@ static anpr_err parse_vehicle(const anpr_json *o, const anpr_truth_header *h, an
 	v->lane = (int)i;
 	CHECK(get_str(o, "direction", true, 16, &s), "direction");
 	if (strcmp(s, "towards") != 0 && strcmp(s, "away") != 0) {
-		fail(diag, diag_len, name, line, "\"direction\" must be \"towards\" or \"away\"");
+		anpr_diagf_at(diag, diag_len, name, line, "\"direction\" must be \"towards\" or \"away\"");
 		return ANPR_ERR_FORMAT;
 	}
 	v->towards = strcmp(s, "towards") == 0;
 	CHECK(get_int(o, "first_frame", true, -1, INT32_MAX, &first), "first_frame");
 	CHECK(get_int(o, "last_frame", true, -1, INT32_MAX, &last), "last_frame");
 	if ((first < 0) != (last < 0) || first > last) {
-		fail(diag, diag_len, name, line,
-		     "first_frame %lld and last_frame %lld: both -1, or first <= last", (long long)first,
-		     (long long)last);
+		anpr_diagf_at(diag, diag_len, name, line,
+			      "first_frame %lld and last_frame %lld: both -1, or first <= last",
+			      (long long)first, (long long)last);
 		return ANPR_ERR_FORMAT;
 	}
 	if (last >= h->frames) {
-		fail(diag, diag_len, name, line,
-		     "last_frame %lld is past the clip's %lld frames (header, line 1)", (long long)last,
-		     (long long)h->frames);
+		anpr_diagf_at(diag, diag_len, name, line,
+			      "last_frame %lld is past the clip's %lld frames (header, line 1)",
+			      (long long)last, (long long)h->frames);
 		return ANPR_ERR_FORMAT;
 	}
 	v->first_frame = (int)first;
@@ -384,14 +372,15 @@ static anpr_err parse_vehicle(const anpr_json *o, const anpr_truth_header *h, an
 		for (size_t k = 0; ok && k < kinds->n; k++)
 			ok = kinds->items[k].type == ANPR_JSON_STRING;
 		if (!ok) {
-			fail(diag, diag_len, name, line, "\"hard_kinds\" is not an array of strings");
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "\"hard_kinds\" is not an array of strings");
 			return ANPR_ERR_FORMAT;
 		}
 	}
 	const anpr_json *wpx = anpr_json_get(o, "width_px");
 	if (wpx && (wpx->type != ANPR_JSON_ARRAY || wpx->n != 2 || wpx->items[0].type != ANPR_JSON_NUMBER ||
 		    wpx->items[1].type != ANPR_JSON_NUMBER)) {
-		fail(diag, diag_len, name, line, "\"width_px\" is not [min, max]");
+		anpr_diagf_at(diag, diag_len, name, line, "\"width_px\" is not [min, max]");
 		return ANPR_ERR_FORMAT;
 	}
 	const anpr_json *boxes = anpr_json_get(o, "boxes");
@@ -401,8 +390,9 @@ static anpr_err parse_vehicle(const anpr_json *o, const anpr_truth_header *h, an
 			return err;
 		if (get_int(o, "seen_frames", false, -1, INT64_MAX / 2, &i) == NULL &&
 		    anpr_json_get(o, "seen_frames") && i != v->n_boxes) {
-			fail(diag, diag_len, name, line, "\"seen_frames\" is %lld but there are %d boxes",
-			     (long long)i, v->n_boxes);
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "\"seen_frames\" is %lld but there are %d boxes", (long long)i,
+				      v->n_boxes);
 			return ANPR_ERR_FORMAT;
 		}
 	}
@@ -436,8 +426,9 @@ static anpr_err check_ids(const anpr_truth *t, const char *name, char *diag, siz
 	qsort(idx, (size_t)t->n, sizeof(*idx), cmp_id);
 	for (int i = 1; i < t->n; i++) {
 		if (idx[i]->id == idx[i - 1]->id) {
-			fail(diag, diag_len, name, idx[i]->line, "vehicle %lld is already on line %d",
-			     (long long)idx[i]->id, idx[i - 1]->line);
+			anpr_diagf_at(diag, diag_len, name, idx[i]->line,
+				      "vehicle %lld is already on line %d", (long long)idx[i]->id,
+				      idx[i - 1]->line);
 			err = ANPR_ERR_FORMAT;
 			break;
 		}
@@ -471,7 +462,7 @@ anpr_err anpr_truth_parse(const char *name, const char *text, size_t len, anpr_t
 	if (diag && diag_len)
 		diag[0] = '\0';
 	if (len > ANPR_TRUTH_MAX_BYTES) {
-		fail(diag, diag_len, name, 1, "larger than %u MiB", ANPR_TRUTH_MAX_BYTES >> 20);
+		anpr_diagf_at(diag, diag_len, name, 1, "larger than %u MiB", ANPR_TRUTH_MAX_BYTES >> 20);
 		return ANPR_ERR_TOO_BIG;
 	}
 	t = calloc(1, sizeof(*t));
@@ -482,18 +473,19 @@ anpr_err anpr_truth_parse(const char *name, const char *text, size_t len, anpr_t
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		line++;
 		if (n > ANPR_TRUTH_MAX_LINE) {
-			fail(diag, diag_len, name, line, "line longer than %u KiB",
-			     ANPR_TRUTH_MAX_LINE >> 10);
+			anpr_diagf_at(diag, diag_len, name, line, "line longer than %u KiB",
+				      ANPR_TRUTH_MAX_LINE >> 10);
 			err = ANPR_ERR_TOO_BIG;
 			goto out;
 		}
 		if (!nl) {
-			fail(diag, diag_len, name, line, "the last line has no newline (file cut short?)");
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "the last line has no newline (file cut short?)");
 			err = ANPR_ERR_FORMAT;
 			goto out;
 		}
 		if (n == 0 || (n == 1 && text[pos] == '\r')) {
-			fail(diag, diag_len, name, line, "empty line");
+			anpr_diagf_at(diag, diag_len, name, line, "empty line");
 			err = ANPR_ERR_FORMAT;
 			goto out;
 		}
@@ -501,7 +493,8 @@ anpr_err anpr_truth_parse(const char *name, const char *text, size_t len, anpr_t
 		if (err == ANPR_ERR_NOMEM)
 			goto out;
 		if (err) {
-			fail(diag, diag_len, name, line, "not one valid JSON value (strict RFC 8259, UTF-8)");
+			anpr_diagf_at(diag, diag_len, name, line,
+				      "not one valid JSON value (strict RFC 8259, UTF-8)");
 			err = ANPR_ERR_FORMAT;
 			goto out;
 		}
@@ -509,8 +502,9 @@ anpr_err anpr_truth_parse(const char *name, const char *text, size_t len, anpr_t
 			err = parse_header(j, &t->h, name, diag, diag_len);
 		} else {
 			if (t->n >= t->h.vehicles) {
-				fail(diag, diag_len, name, line,
-				     "more vehicle lines than the header's %d (line 1)", t->h.vehicles);
+				anpr_diagf_at(diag, diag_len, name, line,
+					      "more vehicle lines than the header's %d (line 1)",
+					      t->h.vehicles);
 				err = ANPR_ERR_FORMAT;
 				goto out;
 			}
@@ -531,13 +525,14 @@ anpr_err anpr_truth_parse(const char *name, const char *text, size_t len, anpr_t
 		pos += n + 1;
 	}
 	if (line == 0) {
-		fail(diag, diag_len, name, 1, "empty file (a header line is required)");
+		anpr_diagf_at(diag, diag_len, name, 1, "empty file (a header line is required)");
 		err = ANPR_ERR_FORMAT;
 		goto out;
 	}
 	if (t->n != t->h.vehicles) {
-		fail(diag, diag_len, name, 1, "the header says %d vehicles but %d follow (file cut short?)",
-		     t->h.vehicles, t->n);
+		anpr_diagf_at(diag, diag_len, name, 1,
+			      "the header says %d vehicles but %d follow (file cut short?)", t->h.vehicles,
+			      t->n);
 		err = ANPR_ERR_FORMAT;
 		goto out;
 	}
@@ -569,7 +564,7 @@ anpr_err anpr_truth_load(const char *path, anpr_truth **out, char *diag, size_t 
 		goto out;
 	}
 	if ((uint64_t)st.st_size > ANPR_TRUTH_MAX_BYTES) {
-		fail(diag, diag_len, path, 1, "larger than %u MiB", ANPR_TRUTH_MAX_BYTES >> 20);
+		anpr_diagf_at(diag, diag_len, path, 1, "larger than %u MiB", ANPR_TRUTH_MAX_BYTES >> 20);
 		err = ANPR_ERR_TOO_BIG;
 		goto out;
 	}
