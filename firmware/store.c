@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Where signed reads go once built: the store interface the pipeline writes to, with a folder-of-files store. */
 #define ANPR_LOG_TAG "store"
+#include "atomicfile.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -247,38 +248,20 @@ static bool read_tip(const char *path, uint64_t *seq, uint8_t sha[ANPR_SHA256_LE
 
 anpr_err anpr_store_save_tip(anpr_store *s)
 {
-	char tmp[4200];
-	FILE *f;
-	int fd;
+	char text[32 + 2 * ANPR_SHA256_LEN], diag[512];
+	int n;
+	anpr_err err;
 
 	if (!s || !s->tip_path || !s->last_seq)
 		return s && s->tip_path ? ANPR_ERR_OK : ANPR_ERR_INVAL;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", s->tip_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		ANPR_LOGE("cannot write %s: %s", tmp, strerror(errno));
-		return ANPR_ERR_IO;
-	}
-	fprintf(f, "%" PRIu64 " ", s->last_seq);
+	n = snprintf(text, sizeof(text), "%" PRIu64 " ", s->last_seq);
 	for (int i = 0; i < ANPR_SHA256_LEN; i++)
-		fprintf(f, "%02x", s->last_sha[i]);
-	fputc('\n', f);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		ANPR_LOGE("cannot write %s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return ANPR_ERR_IO;
-	}
-	fclose(f);
-	if (rename(tmp, s->tip_path) != 0) {
-		ANPR_LOGE("cannot replace %s: %s", s->tip_path, strerror(errno));
-		unlink(tmp);
-		return ANPR_ERR_IO;
-	}
-	return ANPR_ERR_OK;
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%02x", s->last_sha[i]);
+	text[n++] = '\n';
+	err = anpr_atomic_write(s->tip_path, text, (size_t)n, 0600, diag, sizeof(diag));
+	if (err)
+		ANPR_LOGE("cannot save the chain tip: %s", diag);
+	return err;
 }
 
 anpr_err anpr_store_open_spool(anpr_spool *spool, const char *tip_path, void (*stored)(void *user),
