@@ -107,7 +107,7 @@ log "3/4 the image's own files"
 # Files every image has, then the profile's (tools/image/rootfs-<overlay>/).
 cp -a --no-preserve=ownership "$here/rootfs/." "$root/"
 for o in ${ROOTFS_OVERLAYS:-}; do cp -a --no-preserve=ownership "$here/rootfs-$o/." "$root/"; done
-chmod 0755 "$root/usr/lib/anpr-image/"*
+chmod 0755 "$root/usr/lib/anpr-image/"* "$root/etc/initramfs-tools/hooks/"*
 printf 'anpr-%s\n' "$board" >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tanpr-%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$board" >"$root/etc/hosts"
 cat >"$root/etc/anpr-image.conf" <<EOF
