@@ -497,8 +497,16 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 		}
 	} else if (anpr_config_enum(cfg, ANPR_KEY_CAMERA_BACKEND) == 1) {
 		pc.source.kind = ANPR_SOURCE_CAMERA;
+	} else if (anpr_config_str(cfg, ANPR_KEY_CAMERA_REPLAY_SOURCE)[0]) {
+		const char *spec = anpr_config_str(cfg, ANPR_KEY_CAMERA_REPLAY_SOURCE);
+		if (anpr_source_parse_spec(spec, &pc.source) || pc.source.kind == ANPR_SOURCE_CAMERA) {
+			fprintf(stderr, "anprd: bad camera.replay_source '%s' (file:PATH or dir:PATH)\n",
+				spec);
+			return ANPR_EXIT_CONFIG;
+		}
 	} else {
-		fprintf(stderr, "anprd: camera.backend is replay: give --source file:PATH or dir:PATH\n");
+		fprintf(stderr, "anprd: camera.backend is replay: give --source file:PATH or dir:PATH, "
+				"or set camera.replay_source\n");
 		return ANPR_EXIT_USAGE;
 	}
 	if (o->start_time && anpr_clock_parse_utc(o->start_time, &pc.source.start_utc_ms)) {
@@ -514,7 +522,7 @@ static int run(const anpr_settings_src *src, anpr_config **cfgp, const run_opts 
 	pc.source.exposure_max_us = (int)anpr_config_int(cfg, ANPR_KEY_CAMERA_EXPOSURE_MAX_US);
 	pc.source.gain_max = anpr_config_real(cfg, ANPR_KEY_CAMERA_GAIN_MAX);
 	pc.source.realtime = anpr_config_enum(cfg, ANPR_KEY_PIPELINE_REPLAY_PACE) == 0;
-	pc.source.loops = o->loops;
+	pc.source.loops = o->loops ? o->loops : (int)anpr_config_int(cfg, ANPR_KEY_CAMERA_REPLAY_LOOPS);
 
 	err = anpr_signer_open(anpr_config_str(cfg, ANPR_KEY_SIGNING_KEY_FILE), &signer, diag, sizeof(diag));
 	if (err) {

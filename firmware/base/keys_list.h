@@ -24,6 +24,12 @@ ANPR_KEY(LOG_LEVEL, "log", "level", ENUM, "info", 0, 0, "error|warn|info|debug",
 
 ANPR_KEY(CAMERA_BACKEND, "camera", "backend", ENUM, "replay", 0, 0, "replay|libcamera", false,
 	 "Frame source: a recorded clip or image folder, or the board's camera through libcamera")
+ANPR_KEY(CAMERA_REPLAY_SOURCE, "camera", "replay_source", STRING, "", 0, 4096, NULL, false,
+	 "With backend replay and no --source: file:PATH (a clip) or dir:PATH (an image folder); empty: "
+	 "anprd needs --source")
+ANPR_KEY(CAMERA_REPLAY_LOOPS, "camera", "replay_loops", INT, "1", 1, 1000000, NULL, false,
+	 "Plays of a replay clip, times running on, so a host-sim unit keeps its camera going; --loop "
+	 "overrides")
 ANPR_KEY(CAMERA_WIDTH, "camera", "width", INT, "1920", 320, 7680, NULL, false, "Stream width in pixels")
 ANPR_KEY(CAMERA_HEIGHT, "camera", "height", INT, "1080", 240, 4320, NULL, false, "Stream height in pixels")
 ANPR_KEY(CAMERA_FPS, "camera", "fps", REAL, "25", 1, 120, NULL, false, "Frame rate requested from the sensor")

@@ -100,14 +100,24 @@ with open(sys.argv[3], "w") as out:
 ' "$tmp/notify.sock" 60 "$tmp/notify.txt" &
 listener=$!
 sleep 1
+# As under systemd: the clip comes from the configuration (camera.replay_source), not --source.
 NOTIFY_SOCKET=$tmp/notify.sock "${run[@]}" --config "$site" --set "signing.key_file=$key" \
 	--set pipeline.replay_pace=realtime --set store.backend=folder --set "store.dir=$tmp/hup" --start-time $start \
-	--source "file:$tmp/clip.avi" 2>"$tmp/hup.log" &
+	--set "camera.replay_source=file:$tmp/clip.avi" 2>"$tmp/hup.log" &
 pid=$!
-sleep 3
+# wait_for FILE PATTERN: up to 60 s (anprd starts slowly under qemu on a loaded machine). Two
+# SIGHUPs sent before anprd handled the first would be one reload.
+wait_for() {
+	for _ in $(seq 600); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+wait_for "$tmp/notify.txt" READY=1
 printf '[device]\nid = test-unit\nlane = 2\n' >"$site"
 kill -HUP $pid
-sleep 1
+wait_for "$tmp/hup.log" "configuration reloaded"
 printf '[device]\nid = test-unit\nlane = 2\nbogus = 1\n' >"$site"
 kill -HUP $pid
 wait $pid

@@ -56,6 +56,11 @@ expect 78 "$tmp/board.ini:4: camera.height: 'tall' is not a whole number" -- --b
 expect 78 "--set: unknown key 'camera.nope'" -- --set camera.nope=1
 expect 78 "--set junk: expected section.key=value" -- --set junk
 expect 78 "--set: camera.fps: 0 is out of range" -- --set camera.fps=0
+# The replay camera: from --source, else camera.replay_source (a host-sim unit's service).
+expect 64 "give --source file:PATH or dir:PATH, or set camera.replay_source" --
+expect 78 "bad camera.replay_source 'camera' \(file:PATH or dir:PATH\)" -- --set camera.replay_source=camera
+expect 78 "bad camera.replay_source 'nope:x'" -- --set camera.replay_source=nope:x
+expect 78 "$tmp/nokey: no such file" -- --set camera.replay_source=file:/x.avi --set signing.key_file=$tmp/nokey
 
 # Random bytes never crash it: always a clean configuration error (status 78, not a signal).
 for i in $(seq 1 25); do

@@ -114,6 +114,7 @@ cat >"$root/etc/anpr-image.conf" <<EOF
 # Written by tools/image/build-rootfs.sh: what this root file system was built as.
 IMAGE_BOARD=$board
 ANPR_BOARD=$ANPR_BOARD
+CONSOLE=${CONSOLE:-}
 IMAGE_BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 IMAGE_VERSION=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 EOF
