@@ -34,6 +34,9 @@
 #define MAX_LINES 256
 #define MAX_LINE_BLOBS 16
 #define MAX_BODIES 24
+#define MAX_PIECES 6000
+/* A line may be widened over fused glyphs up to this many glyph heights wide each (see extend_line). */
+#define PIECE_MAX_WIDTH 4.5f
 /* Threshold offset inside a plate body, after local stretching: glyphs there may be faint. */
 #define BODY_OFFSET 8.0
 
@@ -45,9 +48,15 @@ typedef struct blob {
 	float left_cost;
 } blob;
 
+/* A component that may continue a line at either end, whatever its width (see extend_line). */
+typedef struct piece {
+	float x0, x1, cy, h;
+} piece;
+
 typedef struct line {
 	int members[MAX_LINE_BLOBS];
 	int n;
+	float x0, x1; /* extent, working pixels: the members', widened by extend_line */
 	anpr_plate_region region;
 	bool light;
 } line;
@@ -68,6 +77,7 @@ struct anpr_detector {
 	int tab_cap, acc_cap;
 	anpr_component *comps[2]; /* dark, light */
 	blob *blobs;
+	piece *pieces; /* of the current pass, by x0 */
 	line *lines;
 };
 
@@ -100,7 +110,8 @@ anpr_err anpr_detector_open(const anpr_detect_cfg *cfg, anpr_detector **out)
 	d->comps[1] = malloc(MAX_COMPONENTS * sizeof(*d->comps[1]));
 	d->blobs = malloc(MAX_BLOBS * sizeof(*d->blobs));
 	d->lines = malloc(MAX_LINES * sizeof(*d->lines));
-	if (!d->comps[0] || !d->comps[1] || !d->blobs || !d->lines)
+	d->pieces = malloc(MAX_PIECES * sizeof(*d->pieces));
+	if (!d->comps[0] || !d->comps[1] || !d->blobs || !d->lines || !d->pieces)
 		goto out;
 	*out = d;
 	d = NULL;
@@ -127,6 +138,7 @@ void anpr_detector_close(anpr_detector *d)
 	free(d->comps[1]);
 	free(d->blobs);
 	free(d->lines);
+	free(d->pieces);
 	free(d);
 }
 
@@ -217,6 +229,95 @@ static void link_blobs(blob *b, size_t n)
 			b[i].right = -1;
 }
 
+static int piece_by_x(const void *a, const void *b)
+{
+	const piece *p = a, *q = b;
+	return (p->x0 > q->x0) - (p->x0 < q->x0);
+}
+
+/*
+ * Keeps the components that could continue a line of glyphs hmin..hmax tall:
+ * the blobs' heights, but any width up to a few glyphs fused together.
+ */
+static size_t filter_pieces(const anpr_component *comps, size_t n, int w, int h, float hmin, float hmax,
+			    piece *out, size_t cap)
+{
+	size_t np = 0;
+
+	for (size_t i = 0; i < n && np < cap; i++) {
+		const anpr_component *c = &comps[i];
+		float bh = (float)c->box.height, bw = (float)c->box.width;
+		if (bh < hmin || bh > hmax || bw < 0.08f * bh || bw > PIECE_MAX_WIDTH * bh)
+			continue;
+		float fill = (float)c->area / (bw * bh);
+		if (fill < 0.15f || fill > 0.95f)
+			continue;
+		if (c->box.x <= 0 || c->box.y <= 0 || c->box.x + c->box.width >= w ||
+		    c->box.y + c->box.height >= h)
+			continue;
+		out[np++] = (piece){ (float)c->box.x, (float)c->box.x + bw, (float)c->box.y + bh / 2, bh };
+	}
+	qsort(out, np, sizeof(*out), piece_by_x);
+	return np;
+}
+
+static float median(float *v, int n);
+
+/*
+ * Widens a line over the pieces that continue it at either end. Blurred
+ * glyphs fuse into one wide component (often a whole group, "JUL"), which the
+ * blob filter rejects as no single character, and the line would end at the
+ * group space, or short of a last glyph, and be read without them.
+ */
+static void extend_line(const piece *p, size_t np, const blob *b, line *l)
+{
+	float hs[MAX_LINE_BLOBS];
+	const blob *first = &b[l->members[0]], *last = &b[l->members[l->n - 1]];
+
+	l->x0 = first->x0;
+	l->x1 = last->x1;
+	for (int i = 0; i < l->n; i++)
+		hs[i] = b[l->members[i]].h;
+	float h = median(hs, l->n);
+	float slope = (last->cy - first->cy) / fmaxf(last->cx - first->cx, 1.0f);
+	float reach = 1.6f * h, overlap = 0.15f * h;
+
+	for (int right = 0; right < 2; right++)
+		for (int step = 0; step < 3 && l->x1 - l->x0 < 9.0f * h; step++) {
+			float edge = right ? l->x1 : l->x0;
+			float lo = edge - reach - PIECE_MAX_WIDTH * h;
+			size_t a = 0, z = np;
+			while (a < z) { /* first piece with x0 >= lo */
+				size_t m = (a + z) / 2;
+				if (p[m].x0 < lo)
+					a = m + 1;
+				else
+					z = m;
+			}
+			int best = -1;
+			float best_gap = reach;
+			for (size_t i = a; i < np && p[i].x0 <= edge + reach; i++) {
+				const piece *q = &p[i];
+				float gap = right ? q->x0 - edge : edge - q->x1;
+				float beyond = right ? q->x1 - edge : edge - q->x0;
+				float qcx = (q->x0 + q->x1) / 2;
+				float line_y = first->cy + slope * (qcx - first->cx);
+				if (gap < -overlap || gap > best_gap || beyond < 0.3f * h)
+					continue;
+				if (q->h < 0.8f * h || q->h > 1.25f * h || fabsf(q->cy - line_y) > 0.2f * h)
+					continue;
+				best = (int)i;
+				best_gap = gap;
+			}
+			if (best < 0)
+				break;
+			if (right)
+				l->x1 = p[best].x1;
+			else
+				l->x0 = p[best].x0;
+		}
+}
+
 static uint8_t pixel(const anpr_image *img, float x, float y)
 {
 	int ix = (int)x, iy = (int)y;
@@ -303,8 +404,7 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 	if (fabsf(slope) > 0.40f)
 		return false;
 
-	const blob *first = &b[l->members[0]], *last = &b[l->members[n - 1]];
-	float x0 = first->x0, x1 = last->x1;
+	float x0 = l->x0, x1 = l->x1;
 	float width = x1 - x0;
 	/* A plate line is wider than tall: at least about 1.5 glyph heights of text. */
 	if (width < 1.5f * h)
@@ -368,8 +468,8 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 }
 
 /* Collects the chains of mutually linked blobs into lines. */
-static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, bool light, float inv_scale,
-			    line *lines, size_t nl, size_t cap)
+static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, const piece *p, size_t np, bool light,
+			    float inv_scale, line *lines, size_t nl, size_t cap)
 {
 	for (size_t i = 0; i < nb && nl < cap; i++) {
 		if (b[i].left >= 0 || b[i].right < 0)
@@ -379,7 +479,10 @@ static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, bool ligh
 		l->light = light;
 		for (int k = (int)i; k >= 0 && l->n < MAX_LINE_BLOBS; k = b[k].right)
 			l->members[l->n++] = k;
-		if (l->n >= 3 && describe_line(img, b, l, inv_scale))
+		if (l->n < 3)
+			continue;
+		extend_line(p, np, b, l);
+		if (describe_line(img, b, l, inv_scale))
 			nl++;
 	}
 	return nl;
@@ -531,7 +634,10 @@ static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anp
 		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
 		link_blobs(d->blobs, nb);
 		size_t first = *nl;
-		*nl = collect_lines(&d->crop, d->blobs, nb, false, 1.0f / scale, d->lines, *nl, MAX_LINES);
+		size_t np = filter_pieces(d->comps[0], nc, d->crop.width, d->crop.height,
+					  fmaxf(5.0f, 0.2f * hb), 0.95f * hb, d->pieces, MAX_PIECES);
+		*nl = collect_lines(&d->crop, d->blobs, nb, d->pieces, np, false, 1.0f / scale, d->lines, *nl,
+				    MAX_LINES);
 		/* Lines were measured in the crop: move them to frame coordinates. */
 		float ox = (float)(e.x < 0 ? 0 : e.x) / scale, oy = (float)(e.y < 0 ? 0 : e.y) / scale;
 		for (size_t i = first; i < *nl; i++)
@@ -654,7 +760,10 @@ static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, 
 		size_t nbodies = light ? find_bodies(comps, nc, hmin, hmax, bodies, MAX_BODIES) : 0;
 		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
 		link_blobs(d->blobs, nb);
-		*nl = collect_lines(src, d->blobs, nb, light, 1.0f / scale, d->lines, *nl, MAX_LINES);
+		size_t np = filter_pieces(comps, nc, src->width, src->height, hmin * 0.8f,
+					  hmax * LEVEL_SLACK * 1.25f, d->pieces, MAX_PIECES);
+		*nl = collect_lines(src, d->blobs, nb, d->pieces, np, light, 1.0f / scale, d->lines, *nl,
+				    MAX_LINES);
 		if (nbodies) {
 			err = search_bodies(d, src, bodies, nbodies, scale, nl);
 			if (err)
