@@ -71,6 +71,7 @@ enum cls {
 	C_PL,
 	C_RO_B,
 	C_IE_YEAR3,
+	C_IE_COUNTY1,
 	C_COUNT
 };
 
@@ -107,14 +108,17 @@ static const uint64_t class_set[C_COUNT] = {
 	[C_RO_B] = L_('B'),
 	/* Irish three-digit years (2013 on) end in 1 or 2 (half-year). */
 	[C_IE_YEAR3] = D_('1') | D_('2'),
+	/* Irish one-letter county codes: Cork, Dublin, Galway, Limerick, Tipperary, Waterford. */
+	[C_IE_COUNTY1] = L_('C') | L_('D') | L_('G') | L_('L') | L_('T') | L_('W'),
 };
 
 /* Pattern codes used in the template table; any other byte maps to C_NEVER. */
 static const unsigned char code_class[128] = {
-	['L'] = C_LETTER,   ['D'] = C_DIGIT,     ['N'] = C_NONZERO,   ['X'] = C_ALNUM, ['r'] = C_UK_REGION,
-	['t'] = C_UK_TAG,   ['u'] = C_UK_RANDOM, ['a'] = C_UK_AGE,    ['g'] = C_GB,    ['i'] = C_NI_CODE1,
-	['z'] = C_NI_CODE2, ['Q'] = C_Q,         ['E'] = C_DE_SUFFIX, ['k'] = C_NL,    ['e'] = C_ES,
-	['p'] = C_PL,       ['b'] = C_RO_B,      ['y'] = C_IE_YEAR3,
+	['L'] = C_LETTER,    ['D'] = C_DIGIT,    ['N'] = C_NONZERO,    ['X'] = C_ALNUM,
+	['r'] = C_UK_REGION, ['t'] = C_UK_TAG,   ['u'] = C_UK_RANDOM,  ['a'] = C_UK_AGE,
+	['g'] = C_GB,        ['i'] = C_NI_CODE1, ['z'] = C_NI_CODE2,   ['Q'] = C_Q,
+	['E'] = C_DE_SUFFIX, ['k'] = C_NL,       ['e'] = C_ES,         ['p'] = C_PL,
+	['b'] = C_RO_B,      ['y'] = C_IE_YEAR3, ['c'] = C_IE_COUNTY1,
 };
 
 static int class_of(char code)
@@ -126,6 +130,12 @@ static int class_of(char code)
 static const char ni_codes[][3] = {
 	"AZ", "BZ", "CZ", "DZ", "EZ", "FZ", "GZ", "HZ", "JZ", "KZ", "LZ", "MZ", "NZ", "OZ", "PZ", "RZ", "SZ",
 	"TZ", "UZ", "VZ", "WZ", "XZ", "YZ", "IA", "IB", "IG", "IJ", "IL", "IW", "JI", "OI", "UI", "XI",
+};
+
+/* Irish two-letter county codes, current and pre-2014 (LK, TN, TS, WD). */
+static const char ie_codes[][3] = {
+	"CE", "CN", "CW", "DL", "KE", "KK", "KY", "LD", "LH", "LK", "LM", "LS",
+	"MH", "MN", "MO", "OY", "RN", "SO", "TN", "TS", "WD", "WH", "WX", "WW",
 };
 
 /* ---- Look-alikes ---- */
@@ -180,6 +190,9 @@ static const lookalike lookalikes[N_SYM] = {
 #define PRIOR_UK_DATELESS 0.01f /* per layout (24); cherished marks */
 #define PRIOR_UK_Q 0.02f        /* rare, but must beat a prefix mark with D read as Q */
 #define PRIOR_EU 0.01f          /* per layout of a named European format; foreign cars are few */
+#define PRIOR_IE \
+	0.02f /* per Irish layout: the commonest foreign plates on UK roads, and
+                                 * specific (a year, a real county code) */
 #define PRIOR_EU_MANY \
 	0.001f /* per layout of a country with many (Dutch, Polish, German), so that
                                  * its many layouts together do not outweigh a one-layout country */
@@ -192,6 +205,7 @@ enum check {
 	CHK_NONE,
 	CHK_AGE,    /* pat[at-1..at] is an issued age identifier */
 	CHK_NI,     /* pat[at-1..at] is a Northern Ireland county code */
+	CHK_IE,     /* pat[at-1..at] is an Irish two-letter county code */
 	CHK_EU_MIX, /* at least one letter and one digit */
 	CHK_US,     /* at least one digit, or at least four letters */
 };
@@ -200,7 +214,7 @@ typedef struct tmpl {
 	anpr_plate_format fmt;
 	float prior;
 	unsigned char check; /* enum check */
-	unsigned char at;    /* for CHK_AGE, CHK_NI: index of the pair's second symbol */
+	unsigned char at;    /* for CHK_AGE, CHK_NI, CHK_IE: index of the pair's second symbol */
 	const char *pat;     /* one class_of() code per symbol, at most ANPR_VRM_MAX */
 } tmpl;
 
@@ -211,6 +225,8 @@ typedef struct tmpl {
 #define EU(pat) { ANPR_FMT_EU, PRIOR_EU, CHK_NONE, 0, pat }
 #define EU_MANY(pat) { ANPR_FMT_EU, PRIOR_EU_MANY, CHK_NONE, 0, pat }
 #define EU_ANY(pat) { ANPR_FMT_EU, PRIOR_EU_GENERIC, CHK_EU_MIX, 0, pat }
+#define IE1(pat) { ANPR_FMT_EU, PRIOR_IE, CHK_NONE, 0, pat }
+#define IE2(pat, at) { ANPR_FMT_EU, PRIOR_IE, CHK_IE, at, pat }
 #define US(pat) { ANPR_FMT_US, PRIOR_US, CHK_US, 0, pat }
 /* clang-format on */
 
@@ -219,7 +235,7 @@ typedef struct tmpl {
  * format region, tag and random letters; a year letter of prefix and suffix marks;
  * g Great Britain letter group; i z Northern Ireland county code; Q the letter Q;
  * E German E/H; k Dutch letter; e Spanish letter; p Polish serial letter; b the
- * letter B; y the last digit of an Irish three-digit year.
+ * letter B; y the last digit of an Irish three-digit year; c an Irish one-letter county.
  *
  * Most specific first: anpr_grammar_classify() returns the format of the first
  * template that matches, so UK formats precede European ones, and those the US.
@@ -342,30 +358,31 @@ static const tmpl templates[] = {
 	EU_MANY("LLLLNDDE"),
 	EU_MANY("LLLLLNE"),
 	EU_MANY("LLLLLNDE"),
-	/* Irish: year (2 digits, or 3 from 2013), county (1-2 letters), 1-6 digit sequence. */
-	EU_MANY("DDLN"),
-	EU_MANY("DDLND"),
-	EU_MANY("DDLNDD"),
-	EU_MANY("DDLNDDD"),
-	EU_MANY("DDLNDDDD"),
-	EU_MANY("DDLNDDDDD"),
-	EU_MANY("DDLLN"),
-	EU_MANY("DDLLND"),
-	EU_MANY("DDLLNDD"),
-	EU_MANY("DDLLNDDD"),
-	EU_MANY("DDLLNDDDD"),
-	EU_MANY("DDLLNDDDDD"),
-	EU_MANY("DDyLN"),
-	EU_MANY("DDyLND"),
-	EU_MANY("DDyLNDD"),
-	EU_MANY("DDyLNDDD"),
-	EU_MANY("DDyLNDDDD"),
-	EU_MANY("DDyLNDDDDD"),
-	EU_MANY("DDyLLN"),
-	EU_MANY("DDyLLND"),
-	EU_MANY("DDyLLNDD"),
-	EU_MANY("DDyLLNDDD"),
-	EU_MANY("DDyLLNDDDD"),
+	/* Irish: year (2 digits, or 3 from 2013), county (one letter, or a two-letter code checked
+	 * against ie_codes[]), 1-6 digit sequence. */
+	IE1("DDcN"),
+	IE1("DDcND"),
+	IE1("DDcNDD"),
+	IE1("DDcNDDD"),
+	IE1("DDcNDDDD"),
+	IE1("DDcNDDDDD"),
+	IE1("DDycN"),
+	IE1("DDycND"),
+	IE1("DDycNDD"),
+	IE1("DDycNDDD"),
+	IE1("DDycNDDDD"),
+	IE1("DDycNDDDDD"),
+	IE2("DDLLN", 3),
+	IE2("DDLLND", 3),
+	IE2("DDLLNDD", 3),
+	IE2("DDLLNDDD", 3),
+	IE2("DDLLNDDDD", 3),
+	IE2("DDLLNDDDDD", 3),
+	IE2("DDyLLN", 4),
+	IE2("DDyLLND", 4),
+	IE2("DDyLLNDD", 4),
+	IE2("DDyLLNDDD", 4),
+	IE2("DDyLLNDDDD", 4),
 	/* Any other European plate: 5-8 symbols with a letter and a digit. */
 	EU_ANY("XXXXX"),
 	EU_ANY("XXXXXX"),
@@ -450,6 +467,14 @@ static bool ni_code(char a, char b)
 	return false;
 }
 
+static bool ie_code(char a, char b)
+{
+	for (size_t i = 0; i < sizeof(ie_codes) / sizeof(ie_codes[0]); i++)
+		if (ie_codes[i][0] == a && ie_codes[i][1] == b)
+			return true;
+	return false;
+}
+
 static bool age_code(const age_set *ages, char a, char b)
 {
 	if (a < '0' || a > '9' || b < '0' || b > '9')
@@ -469,6 +494,8 @@ static bool check_ok(const tmpl *t, const char *text, size_t len, const age_set 
 		return age_code(ages, text[t->at - 1], text[t->at]);
 	case CHK_NI:
 		return ni_code(text[t->at - 1], text[t->at]);
+	case CHK_IE:
+		return ie_code(text[t->at - 1], text[t->at]);
 	case CHK_EU_MIX:
 	case CHK_US:
 		for (size_t i = 0; i < len; i++) {
@@ -893,6 +920,7 @@ static double job_mass(const rank_ctx *x, const tmpl *t, int start, const cand *
 	}
 	case CHK_AGE:
 	case CHK_NI:
+	case CHK_IE:
 		break;
 	}
 	for (int i = 0; i < len; i++)
@@ -907,9 +935,12 @@ static double job_mass(const rank_ctx *x, const tmpl *t, int start, const cand *
 		for (int id = 0; id < 100; id++)
 			if (age_has(&x->ages, id))
 				pair += (double)w1[SYM_DIGIT0 + id / 10] * (double)w2[SYM_DIGIT0 + id % 10];
-	} else {
+	} else if (t->check == CHK_NI) {
 		for (size_t i = 0; i < sizeof(ni_codes) / sizeof(ni_codes[0]); i++)
 			pair += (double)w1[sym(ni_codes[i][0])] * (double)w2[sym(ni_codes[i][1])];
+	} else {
+		for (size_t i = 0; i < sizeof(ie_codes) / sizeof(ie_codes[0]); i++)
+			pair += (double)w1[sym(ie_codes[i][0])] * (double)w2[sym(ie_codes[i][1])];
 	}
 	return rest * pair;
 }
@@ -991,6 +1022,21 @@ static double search_floor(const rank_ctx *x)
 }
 
 /* Beam search over one job; complete readings go to the pool. */
+/* The template's two-symbol check (age identifier, NI or Irish county code) on a and b. */
+static bool pair_ok(const rank_ctx *x, const tmpl *t, char a, char b)
+{
+	switch ((enum check)t->check) {
+	case CHK_AGE:
+		return age_code(&x->ages, a, b);
+	case CHK_NI:
+		return ni_code(a, b);
+	case CHK_IE:
+		return ie_code(a, b);
+	default:
+		return true;
+	}
+}
+
 static void search_job(rank_ctx *x, const job *j)
 {
 	const tmpl *t = &templates[j->t];
@@ -1008,7 +1054,7 @@ static void search_job(rank_ctx *x, const job *j)
 	cur[0].w = j->base;
 	for (int i = 0; i < len; i++) {
 		double cut = search_floor(x);
-		bool pair = (t->check == CHK_AGE || t->check == CHK_NI) && i == t->at;
+		bool pair = (t->check == CHK_AGE || t->check == CHK_NI || t->check == CHK_IE) && i == t->at;
 		int nn = 0;
 		for (int b = 0; b < nb; b++) {
 			if (cur[b].w * rest[i] < cut)
@@ -1017,9 +1063,7 @@ static void search_job(rank_ctx *x, const job *j)
 				double w = cur[b].w * (double)c[i]->w[k];
 				if (w * rest[i + 1] < cut || (nn == BEAM && w <= next[BEAM - 1].w))
 					break;
-				if (pair &&
-				    !(t->check == CHK_AGE ? age_code(&x->ages, cur[b].text[i - 1], c[i]->c[k])
-							  : ni_code(cur[b].text[i - 1], c[i]->c[k])))
+				if (pair && !pair_ok(x, t, cur[b].text[i - 1], c[i]->c[k]))
 					continue;
 				cur[b].text[i] = c[i]->c[k];
 				beam_insert(next, &nn, cur[b].text, i + 1, w);

@@ -507,6 +507,11 @@ static const rank_case rank_cases[] = {
 	{ "spanish", "1 2 3 4 B C D", C_EU, "1234BCD", EU },
 	{ "spanish under AUTO is also UK dateless", "1 2 3 4 B C D", AUTO, "1234BCD", DL },
 	{ "us vanity", "A B C D", C_US, "ABCD", US },
+	/* Irish: a real county code, and 1/I, 2/Z doubts at the year settled by it (not Czech). */
+	{ "irish, dublin", "1 1 D 3 1 0 3", AUTO, "11D3103", EU },
+	{ "irish, 1 or I after the year", "1 1:0.5,I:0.45 D 3 1 0 3", AUTO, "11D3103", EU },
+	{ "irish, 2 or Z after the year", "2 2:0.5,Z:0.45 W 1 2 1 6", AUTO, "22W1216", EU },
+	{ "irish, two-letter county", "1 5 1 K K 4 0 2", AUTO, "151KK402", EU },
 };
 
 static void test_rank_cases(void)

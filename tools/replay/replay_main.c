@@ -284,6 +284,8 @@ static bool mkdirs(const char *path)
 }
 
 /* The clip of a manifest entry, made with anpr-synth unless already cached. */
+#define CLIP_REVISION " r2"
+
 static int make_clip(const options *o, const anpr_manifest_clip *c, row *rw)
 {
 	char key[ANPR_MANIFEST_MAX_LINE + 64], tmp[PATH_LEN], tmp_truth[PATH_LEN], truth[PATH_LEN],
@@ -291,7 +293,9 @@ static int make_clip(const options *o, const anpr_manifest_clip *c, row *rw)
 	static anpr_replay_argv args;
 	anpr_replay_argv *av = &args;
 
-	snprintf(key, sizeof(key), "anpr-synth clip %s .%s", c->synth, c->ext);
+	/* CLIP_REVISION: bump it when anpr-synth's clips change for the same command line (r2:
+	 * foreign plates with real Irish counties and Spanish letters), so no stale cache is scored. */
+	snprintf(key, sizeof(key), "anpr-synth clip %s .%s%s", c->synth, c->ext, CLIP_REVISION);
 	snprintf(rw->video, sizeof(rw->video), "%s/%s-%016llx.%s", o->clips_dir, c->name,
 		 (unsigned long long)fnv(key), c->ext);
 	snprintf(truth, sizeof(truth), "%.*s.truth.jsonl", (int)(strlen(rw->video) - strlen(c->ext) - 1),

@@ -300,8 +300,8 @@ typedef struct foreign_fmt {
 
 static const foreign_fmt k_foreign[] = {
 	{ "fr", "F", "LLDDDLL", "xx-xxx-xx", 2 }, { "de", "D", "LLLNDDD", "x xx xxxx", 1 },
-	{ "es", "E", "NDDDLLL", "xxxx xxx", 4 },  { "it", "I", "LLDDDLL", "xx xxxxx", 2 },
-	{ "pl", "PL", "LLNDDDD", "xx xxxxx", 2 }, { "ie", "IRL", "DDLNDDD", "xx-x-xxxx", 2 },
+	{ "es", "E", "NDDDKKK", "xxxx xxx", 4 },  { "it", "I", "LLDDDLL", "xx xxxxx", 2 },
+	{ "pl", "PL", "LLNDDDD", "xx xxxxx", 2 }, { "ie", "IRL", "DDCNDDD", "xx-x-xxxx", 2 },
 };
 
 static void draw_foreign(anpr_rng *rng, vehicle *v)
@@ -314,7 +314,11 @@ static void draw_foreign(anpr_rng *rng, vehicle *v)
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < ANPR_VRM_GEN_MAX && f->pattern[i]; i++) {
 		const char p = f->pattern[i];
+		/* L a letter, K a Spanish one (consonants, no Q), C an Irish one-letter county,
+		 * N a digit 1-9, D any digit. */
 		m->text[i] = p == 'L'   ? anpr_rng_char(rng, "ABCDEFGHJKLMNPRSTVWXYZ")
+			     : p == 'K' ? anpr_rng_char(rng, "BCDFGHJKLMNPRSTVWXYZ")
+			     : p == 'C' ? anpr_rng_char(rng, "CDGLTW")
 			     : p == 'N' ? (char)('1' + anpr_rng_int(rng, 0, 8))
 					: (char)('0' + anpr_rng_int(rng, 0, 9));
 	}
