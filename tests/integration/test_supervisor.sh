@@ -5,22 +5,8 @@
 # alarm, and opening the enclosure (the tamper line in the GPIO simulation file) raises the
 # tamper alarm.
 # Usage: test_supervisor.sh ANPRD ANPR_SYNTH [EMULATOR...]
-set -u
-anprd=$1 synth=$2
-shift 2
-run=("$@" "$anprd")
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0 failed=0
-check() { if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi; }
-field() { sed -n "s/^$1=//p" "$2" 2>/dev/null; }
-
-"$synth" clip --seed 909 --out "$tmp/clip.avi" --frame 1280x720 --vehicles 4 --duration 10 --look day \
-	--hard-share 0 >/dev/null 2>"$tmp/synth.log" || { cat "$tmp/synth.log"; echo "anpr-synth clip failed"; exit 1; }
-mkdir -m 700 "$tmp/keys"
-key=$tmp/keys/device.pem
-"${run[@]}" --set "signing.key_file=$key" --gen-key >/dev/null 2>&1 || { echo "--gen-key failed"; exit 1; }
+. "$(dirname "$0")/sim_lib.sh"
+sim_setup 909 4 10 day
 
 echo 91000 >"$tmp/temp"
 # Any daylight scene is "dark" below 250: night after the 1 s dwell.
