@@ -83,6 +83,8 @@ if [ -d "$data" ]; then
 	"$bin/anpr-read" --country eu --topn 3 "$data/eu5.jpg" "$data/test_002.jpg" "$data/test_046.jpg"
 fi
 
-step "What comes next"
-echo "The recorded-video harness (anpr-replay), the diagnostic CLI (anpr-diag) and the board"
-echo "images land in later issues (see README.md)."
+step "Where to go next (README.md)"
+echo "Score the 520-vehicle standard set through anprd and the back-office simulator:"
+echo "  build/host/bin/anpr-replay --manifest tests/clips/standard.ini --set standard"
+echo "The field engineer's console:  build/host/bin/anpr-diag --help   (docs/anpr-diag.md)"
+echo "Packages and the flashable image:  make package-aarch64; sudo make image-test   (docs/image.md)"
