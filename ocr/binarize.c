@@ -46,14 +46,9 @@ anpr_err anpr_binarize_open(anpr_binarizer **out)
 	return *out ? ANPR_ERR_OK : ANPR_ERR_NOMEM;
 }
 
-void anpr_binarize_close(anpr_binarizer *b)
+/* Frees the per-row buffers sized by image width (reserve() makes them again). */
+static void free_rows(anpr_binarizer *b)
 {
-	if (!b)
-		return;
-	for (int p = 0; p < 2; p++) {
-		free(b->list[p].r);
-		free(b->list[p].row);
-	}
 	free(b->col);
 	free(b->prefix);
 	free(b->tmp[0]);
@@ -62,6 +57,17 @@ void anpr_binarize_close(anpr_binarizer *b)
 	free(b->mask[0]);
 	free(b->mask[1]);
 	free(b->bits);
+}
+
+void anpr_binarize_close(anpr_binarizer *b)
+{
+	if (!b)
+		return;
+	for (int p = 0; p < 2; p++) {
+		free(b->list[p].r);
+		free(b->list[p].row);
+	}
+	free_rows(b);
 	free(b->sums);
 	free(b);
 }
@@ -72,14 +78,7 @@ static anpr_err reserve(anpr_binarizer *b, int width, int height, int block)
 	if (width + block > b->width_cap) {
 		int cap = width + 256;
 		size_t words = (size_t)(cap + 63) / 64;
-		free(b->col);
-		free(b->prefix);
-		free(b->tmp[0]);
-		free(b->tmp[1]);
-		free(b->sum);
-		free(b->mask[0]);
-		free(b->mask[1]);
-		free(b->bits);
+		free_rows(b);
 		b->col = malloc((size_t)cap * sizeof(*b->col));
 		b->prefix = malloc(((size_t)cap + 1) * sizeof(*b->prefix));
 		b->tmp[0] = malloc((size_t)cap * sizeof(*b->tmp[0]));

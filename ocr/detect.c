@@ -142,6 +142,24 @@ void anpr_detector_close(anpr_detector *d)
 	free(d);
 }
 
+/*
+ * Whether component c of a w x h image is hmin..hmax tall, 0.08..max_aspect
+ * heights wide, fills min_fill..0.95 of its box (*fill), and clear of the
+ * image border: the test shared by single glyphs and fused runs of them.
+ */
+static bool glyph_shaped(const anpr_component *c, int w, int h, float hmin, float hmax, float max_aspect,
+			 float min_fill, float *fill)
+{
+	float bh = (float)c->box.height, bw = (float)c->box.width;
+
+	if (bh < hmin || bh > hmax || bw < 0.08f * bh || bw > max_aspect * bh)
+		return false;
+	*fill = (float)c->area / (bw * bh);
+	if (*fill < min_fill || *fill > 0.95f)
+		return false;
+	return c->box.x > 0 && c->box.y > 0 && c->box.x + c->box.width < w && c->box.y + c->box.height < h;
+}
+
 /* Keeps the components whose size and shape could be one plate character. */
 static size_t filter_blobs(const anpr_component *comps, size_t n, int w, int h, float hmin, float hmax,
 			   blob *out, size_t cap)
@@ -150,17 +168,9 @@ static size_t filter_blobs(const anpr_component *comps, size_t n, int w, int h, 
 
 	for (size_t i = 0; i < n && nb < cap; i++) {
 		const anpr_component *c = &comps[i];
-		float bh = (float)c->box.height, bw = (float)c->box.width;
-		if (bh < hmin || bh > hmax)
-			continue;
+		float bh = (float)c->box.height, bw = (float)c->box.width, fill;
 		/* From a thin '1' or 'I' to a wide 'W'; wider blobs are glyphs fused with a neighbour. */
-		if (bw < 0.08f * bh || bw > 1.15f * bh)
-			continue;
-		float fill = (float)c->area / (bw * bh);
-		if (fill < 0.12f || fill > 0.95f)
-			continue;
-		if (c->box.x <= 0 || c->box.y <= 0 || c->box.x + c->box.width >= w ||
-		    c->box.y + c->box.height >= h)
+		if (!glyph_shaped(c, w, h, hmin, hmax, 1.15f, 0.12f, &fill))
 			continue;
 		blob *b = &out[nb++];
 		b->x0 = (float)c->box.x;
@@ -246,14 +256,8 @@ static size_t filter_pieces(const anpr_component *comps, size_t n, int w, int h,
 
 	for (size_t i = 0; i < n && np < cap; i++) {
 		const anpr_component *c = &comps[i];
-		float bh = (float)c->box.height, bw = (float)c->box.width;
-		if (bh < hmin || bh > hmax || bw < 0.08f * bh || bw > PIECE_MAX_WIDTH * bh)
-			continue;
-		float fill = (float)c->area / (bw * bh);
-		if (fill < 0.15f || fill > 0.95f)
-			continue;
-		if (c->box.x <= 0 || c->box.y <= 0 || c->box.x + c->box.width >= w ||
-		    c->box.y + c->box.height >= h)
+		float bh = (float)c->box.height, bw = (float)c->box.width, fill;
+		if (!glyph_shaped(c, w, h, hmin, hmax, PIECE_MAX_WIDTH, 0.15f, &fill))
 			continue;
 		out[np++] = (piece){ (float)c->box.x, (float)c->box.x + bw, (float)c->box.y + bh / 2, bh };
 	}
