@@ -140,9 +140,14 @@ static const char ie_codes[][3] = {
 
 /* ---- Look-alikes ---- */
 
-/* Penalties, multiplied by the p of the alternative that was substituted. */
-#define SUBST_STRONG 0.25f /* classic plate-font look-alikes: O/0, I/1, S/5, B/8, Z/2, G/6 */
-#define SUBST_WEAK 0.1f    /* shapes distinct in the plate font that blur alike: D/0, Q/0, A/4, T/7, T/1 */
+/*
+ * Penalties, multiplied by the p of the alternative that was substituted. Tuned on
+ * the clip stills (docs/ocr-accuracy.md): at 0.25 and 0.1 a sure 5, 6 or 8 turned
+ * prefix marks into current ones (F568MHM read FS68MHM) more often than it rescued
+ * a current mark.
+ */
+#define SUBST_STRONG 0.1f /* classic plate-font look-alikes: O/0, I/1, S/5, B/8, Z/2, G/6 */
+#define SUBST_WEAK 0.04f  /* shapes distinct in the plate font that blur alike: D/0, Q/0, A/4, T/7, T/1 */
 
 typedef struct lookalike {
 	char to[3]; /* '\0' where unused */
@@ -179,12 +184,11 @@ static const lookalike lookalikes[N_SYM] = {
  * Priors per template (layout), roughly how often each layout passes a UK camera. Only
  * ratios matter, since scores are normalised; a text matching several layouts (a
  * German and a Polish one, say) collects the prior of each. The prefix prior is just
- * above SUBST_WEAK x PRIOR_UK_CURRENT: a prefix mark read literally beats a current
- * reading that needs a weak look-alike (R410YEX, not RA10YEX); with the two equal,
- * the tie went to the current reading.
+ * above SUBST_STRONG x PRIOR_UK_CURRENT: a prefix mark read literally beats a current
+ * reading that needs any look-alike (R410YEX, not RA10YEX; S619YGP, not SG19YGP).
  */
 #define PRIOR_UK_CURRENT 1.0f   /* most vehicles on UK roads */
-#define PRIOR_UK_PREFIX 0.12f   /* 1983-2001 vehicles, still common; above SUBST_WEAK (see above) */
+#define PRIOR_UK_PREFIX 0.12f   /* 1983-2001 vehicles, still common; above SUBST_STRONG (see above) */
 #define PRIOR_UK_SUFFIX 0.03f   /* classics and transferred marks */
 #define PRIOR_UK_NI 0.03f       /* per layout (8); Northern Ireland vehicles travel in GB */
 #define PRIOR_UK_DATELESS 0.01f /* per layout (24); cherished marks */
@@ -216,18 +220,25 @@ typedef struct tmpl {
 	unsigned char check; /* enum check */
 	unsigned char at;    /* for CHK_AGE, CHK_NI, CHK_IE: index of the pair's second symbol */
 	const char *pat;     /* one class_of() code per symbol, at most ANPR_VRM_MAX */
+	/*
+	 * Where the plate's layout puts its spaces: the index of each symbol a space
+	 * precedes, one digit each, followed by '?' where the space is optional (a
+	 * hyphen, an emblem, a layout that varies). A space the OCR sees anywhere
+	 * else counts against the template (gap_factor()). NULL: spaces anywhere.
+	 */
+	const char *gaps;
 } tmpl;
 
 /* One row per template; kept on one line each so the table reads as a table. */
 /* clang-format off */
-#define UK(f, prior, pat) { ANPR_FMT_UK_##f, prior, CHK_NONE, 0, pat }
-#define NI(pat, at) { ANPR_FMT_UK_NI, PRIOR_UK_NI, CHK_NI, at, pat }
-#define EU(pat) { ANPR_FMT_EU, PRIOR_EU, CHK_NONE, 0, pat }
-#define EU_MANY(pat) { ANPR_FMT_EU, PRIOR_EU_MANY, CHK_NONE, 0, pat }
-#define EU_ANY(pat) { ANPR_FMT_EU, PRIOR_EU_GENERIC, CHK_EU_MIX, 0, pat }
-#define IE1(pat) { ANPR_FMT_EU, PRIOR_IE, CHK_NONE, 0, pat }
-#define IE2(pat, at) { ANPR_FMT_EU, PRIOR_IE, CHK_IE, at, pat }
-#define US(pat) { ANPR_FMT_US, PRIOR_US, CHK_US, 0, pat }
+#define UK(f, prior, pat, gaps) { ANPR_FMT_UK_##f, prior, CHK_NONE, 0, pat, gaps }
+#define NI(pat, at, gaps) { ANPR_FMT_UK_NI, PRIOR_UK_NI, CHK_NI, at, pat, gaps }
+#define EU(pat, gaps) { ANPR_FMT_EU, PRIOR_EU, CHK_NONE, 0, pat, gaps }
+#define EU_MANY(pat, gaps) { ANPR_FMT_EU, PRIOR_EU_MANY, CHK_NONE, 0, pat, gaps }
+#define EU_ANY(pat) { ANPR_FMT_EU, PRIOR_EU_GENERIC, CHK_EU_MIX, 0, pat, NULL }
+#define IE1(pat, gaps) { ANPR_FMT_EU, PRIOR_IE, CHK_NONE, 0, pat, gaps }
+#define IE2(pat, at, gaps) { ANPR_FMT_EU, PRIOR_IE, CHK_IE, at, pat, gaps }
+#define US(pat) { ANPR_FMT_US, PRIOR_US, CHK_US, 0, pat, NULL }
 /* clang-format on */
 
 /*
@@ -243,146 +254,146 @@ typedef struct tmpl {
  */
 static const tmpl templates[] = {
 	/* Current (2001 on): region, memory tag, age identifier, three random letters. */
-	{ ANPR_FMT_UK_CURRENT, PRIOR_UK_CURRENT, CHK_AGE, 3, "rtDDuuu" },
+	{ ANPR_FMT_UK_CURRENT, PRIOR_UK_CURRENT, CHK_AGE, 3, "rtDDuuu", "4" },
 	/* Prefix (1983-2001): year letter, 1-3 digits without a leading zero, serial letter + area code. */
-	UK(PREFIX, PRIOR_UK_PREFIX, "aNggg"),
-	UK(PREFIX, PRIOR_UK_PREFIX, "aNDggg"),
-	UK(PREFIX, PRIOR_UK_PREFIX, "aNDDggg"),
+	UK(PREFIX, PRIOR_UK_PREFIX, "aNggg", "2"),
+	UK(PREFIX, PRIOR_UK_PREFIX, "aNDggg", "3"),
+	UK(PREFIX, PRIOR_UK_PREFIX, "aNDDggg", "4"),
 	/* Suffix (1963-1983): serial letter + area code, 1-3 digits, year letter. */
-	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNa"),
-	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNDa"),
-	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNDDa"),
+	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNa", "3"),
+	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNDa", "3"),
+	UK(SUFFIX, PRIOR_UK_SUFFIX, "gggNDDa", "3"),
 	/* Q marks: Q, 1-3 digits, three letters. */
-	UK(Q, PRIOR_UK_Q, "QNggg"),
-	UK(Q, PRIOR_UK_Q, "QNDggg"),
-	UK(Q, PRIOR_UK_Q, "QNDDggg"),
+	UK(Q, PRIOR_UK_Q, "QNggg", "2"),
+	UK(Q, PRIOR_UK_Q, "QNDggg", "3"),
+	UK(Q, PRIOR_UK_Q, "QNDDggg", "4"),
 	/* Northern Ireland: optional serial letter, county code, 1-4 digits. */
-	NI("izN", 1),
-	NI("izND", 1),
-	NI("izNDD", 1),
-	NI("izNDDD", 1),
-	NI("gizN", 2),
-	NI("gizND", 2),
-	NI("gizNDD", 2),
-	NI("gizNDDD", 2),
+	NI("izN", 1, "2"),
+	NI("izND", 1, "2"),
+	NI("izNDD", 1, "2"),
+	NI("izNDDD", 1, "2"),
+	NI("gizN", 2, "3"),
+	NI("gizND", 2, "3"),
+	NI("gizNDD", 2, "3"),
+	NI("gizNDDD", 2, "3"),
 	/* Dateless (before 1963, now cherished): 1-4 digits and 1-3 letters, either order. */
-	UK(DATELESS, PRIOR_UK_DATELESS, "Ng"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "Ngg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "Nggg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDgg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDggg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDDg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDDgg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDDggg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDgg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDggg"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gN"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gND"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gNDD"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gNDDD"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "ggN"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "ggND"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "ggNDD"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "ggNDDD"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gggN"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gggND"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gggNDD"),
-	UK(DATELESS, PRIOR_UK_DATELESS, "gggNDDD"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "Ng", "1"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "Ngg", "1"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "Nggg", "1"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDg", "2"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDgg", "2"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDggg", "2"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDg", "3"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDgg", "3"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDggg", "3"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDg", "4"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDgg", "4"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "NDDDggg", "4"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gN", "1"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gND", "1"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gNDD", "1"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gNDDD", "1"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggN", "2"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggND", "2"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggNDD", "2"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "ggNDDD", "2"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggN", "3"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggND", "3"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggNDD", "3"),
+	UK(DATELESS, PRIOR_UK_DATELESS, "gggNDDD", "3"),
 	/* Slovak BA123AB, French SIV AB123CD, Italian AB123CD, Polish XX123AB. */
-	EU("LLDDDLL"),
+	EU("LLDDDLL", "2?5?"),
 	/* Czech 1AB2345, 1A23456. */
-	EU("NLXDDDD"),
+	EU("NLXDDDD", "3?"),
 	/* Romanian B123ABC, B12ABC, AB12ABC. */
-	EU("bDDLLL"),
-	EU("bDDDLLL"),
-	EU("LLDDLLL"),
+	EU("bDDLLL", "1?3?"),
+	EU("bDDDLLL", "1?4?"),
+	EU("LLDDLLL", "2?4?"),
 	/* Spanish 1234BCD. */
-	EU("DDDDeee"),
+	EU("DDDDeee", "4"),
 	/* Dutch sidecodes 1-14. */
-	EU_MANY("kkDDDD"),
-	EU_MANY("DDDDkk"),
-	EU_MANY("DDkkDD"),
-	EU_MANY("kkDDkk"),
-	EU_MANY("kkkkDD"),
-	EU_MANY("DDkkkk"),
-	EU_MANY("DDkkkD"),
-	EU_MANY("DkkkDD"),
-	EU_MANY("kkDDDk"),
-	EU_MANY("kDDDkk"),
-	EU_MANY("kkkDDk"),
-	EU_MANY("kDDkkk"),
-	EU_MANY("DkkDDD"),
-	EU_MANY("DDDkkD"),
+	EU_MANY("kkDDDD", NULL),
+	EU_MANY("DDDDkk", NULL),
+	EU_MANY("DDkkDD", NULL),
+	EU_MANY("kkDDkk", NULL),
+	EU_MANY("kkkkDD", NULL),
+	EU_MANY("DDkkkk", NULL),
+	EU_MANY("DDkkkD", NULL),
+	EU_MANY("DkkkDD", NULL),
+	EU_MANY("kkDDDk", NULL),
+	EU_MANY("kDDDkk", NULL),
+	EU_MANY("kkkDDk", NULL),
+	EU_MANY("kDDkkk", NULL),
+	EU_MANY("DkkDDD", NULL),
+	EU_MANY("DDDkkD", NULL),
 	/* Polish: 2-letter district + 5, 3-letter district + 4 or 5. */
-	EU_MANY("LLDDDDD"),
-	EU_MANY("LLDDDDp"),
-	EU_MANY("LLDpDDD"),
-	EU_MANY("LLDppDD"),
-	EU_MANY("LLLpDDD"),
-	EU_MANY("LLLppDD"),
-	EU_MANY("LLLDpDD"),
-	EU_MANY("LLLDDpp"),
-	EU_MANY("LLLDppD"),
-	EU_MANY("LLLDDpD"),
-	EU_MANY("LLLDDDDD"),
-	EU_MANY("LLLDDDDp"),
-	EU_MANY("LLLDDDpp"),
+	EU_MANY("LLDDDDD", "2?3?"),
+	EU_MANY("LLDDDDp", "2?3?"),
+	EU_MANY("LLDpDDD", "2?3?"),
+	EU_MANY("LLDppDD", "2?3?"),
+	EU_MANY("LLLpDDD", "2?3?"),
+	EU_MANY("LLLppDD", "2?3?"),
+	EU_MANY("LLLDpDD", "2?3?"),
+	EU_MANY("LLLDDpp", "2?3?"),
+	EU_MANY("LLLDppD", "2?3?"),
+	EU_MANY("LLLDDpD", "2?3?"),
+	EU_MANY("LLLDDDDD", "2?3?"),
+	EU_MANY("LLLDDDDp", "2?3?"),
+	EU_MANY("LLLDDDpp", "2?3?"),
 	/* German: district (1-3) and letters (1-2), 1-4 digits, at most 8 symbols with the E/H. */
-	EU_MANY("LLN"),
-	EU_MANY("LLND"),
-	EU_MANY("LLNDD"),
-	EU_MANY("LLNDDD"),
-	EU_MANY("LLLN"),
-	EU_MANY("LLLND"),
-	EU_MANY("LLLNDD"),
-	EU_MANY("LLLNDDD"),
-	EU_MANY("LLLLN"),
-	EU_MANY("LLLLND"),
-	EU_MANY("LLLLNDD"),
-	EU_MANY("LLLLNDDD"),
-	EU_MANY("LLLLLN"),
-	EU_MANY("LLLLLND"),
-	EU_MANY("LLLLLNDD"),
-	EU_MANY("LLNE"),
-	EU_MANY("LLNDE"),
-	EU_MANY("LLNDDE"),
-	EU_MANY("LLNDDDE"),
-	EU_MANY("LLLNE"),
-	EU_MANY("LLLNDE"),
-	EU_MANY("LLLNDDE"),
-	EU_MANY("LLLNDDDE"),
-	EU_MANY("LLLLNE"),
-	EU_MANY("LLLLNDE"),
-	EU_MANY("LLLLNDDE"),
-	EU_MANY("LLLLLNE"),
-	EU_MANY("LLLLLNDE"),
+	EU_MANY("LLN", NULL),
+	EU_MANY("LLND", NULL),
+	EU_MANY("LLNDD", NULL),
+	EU_MANY("LLNDDD", NULL),
+	EU_MANY("LLLN", NULL),
+	EU_MANY("LLLND", NULL),
+	EU_MANY("LLLNDD", NULL),
+	EU_MANY("LLLNDDD", NULL),
+	EU_MANY("LLLLN", NULL),
+	EU_MANY("LLLLND", NULL),
+	EU_MANY("LLLLNDD", NULL),
+	EU_MANY("LLLLNDDD", NULL),
+	EU_MANY("LLLLLN", NULL),
+	EU_MANY("LLLLLND", NULL),
+	EU_MANY("LLLLLNDD", NULL),
+	EU_MANY("LLNE", NULL),
+	EU_MANY("LLNDE", NULL),
+	EU_MANY("LLNDDE", NULL),
+	EU_MANY("LLNDDDE", NULL),
+	EU_MANY("LLLNE", NULL),
+	EU_MANY("LLLNDE", NULL),
+	EU_MANY("LLLNDDE", NULL),
+	EU_MANY("LLLNDDDE", NULL),
+	EU_MANY("LLLLNE", NULL),
+	EU_MANY("LLLLNDE", NULL),
+	EU_MANY("LLLLNDDE", NULL),
+	EU_MANY("LLLLLNE", NULL),
+	EU_MANY("LLLLLNDE", NULL),
 	/* Irish: year (2 digits, or 3 from 2013), county (one letter, or a two-letter code checked
 	 * against ie_codes[]), 1-6 digit sequence. */
-	IE1("DDcN"),
-	IE1("DDcND"),
-	IE1("DDcNDD"),
-	IE1("DDcNDDD"),
-	IE1("DDcNDDDD"),
-	IE1("DDcNDDDDD"),
-	IE1("DDycN"),
-	IE1("DDycND"),
-	IE1("DDycNDD"),
-	IE1("DDycNDDD"),
-	IE1("DDycNDDDD"),
-	IE1("DDycNDDDDD"),
-	IE2("DDLLN", 3),
-	IE2("DDLLND", 3),
-	IE2("DDLLNDD", 3),
-	IE2("DDLLNDDD", 3),
-	IE2("DDLLNDDDD", 3),
-	IE2("DDLLNDDDDD", 3),
-	IE2("DDyLLN", 4),
-	IE2("DDyLLND", 4),
-	IE2("DDyLLNDD", 4),
-	IE2("DDyLLNDDD", 4),
-	IE2("DDyLLNDDDD", 4),
+	IE1("DDcN", "2?3?"),
+	IE1("DDcND", "2?3?"),
+	IE1("DDcNDD", "2?3?"),
+	IE1("DDcNDDD", "2?3?"),
+	IE1("DDcNDDDD", "2?3?"),
+	IE1("DDcNDDDDD", "2?3?"),
+	IE1("DDycN", "3?4?"),
+	IE1("DDycND", "3?4?"),
+	IE1("DDycNDD", "3?4?"),
+	IE1("DDycNDDD", "3?4?"),
+	IE1("DDycNDDDD", "3?4?"),
+	IE1("DDycNDDDDD", "3?4?"),
+	IE2("DDLLN", 3, "2?4?"),
+	IE2("DDLLND", 3, "2?4?"),
+	IE2("DDLLNDD", 3, "2?4?"),
+	IE2("DDLLNDDD", 3, "2?4?"),
+	IE2("DDLLNDDDD", 3, "2?4?"),
+	IE2("DDLLNDDDDD", 3, "2?4?"),
+	IE2("DDyLLN", 4, "3?5?"),
+	IE2("DDyLLND", 4, "3?5?"),
+	IE2("DDyLLNDD", 4, "3?5?"),
+	IE2("DDyLLNDDD", 4, "3?5?"),
+	IE2("DDyLLNDDDD", 4, "3?5?"),
 	/* Any other European plate: 5-8 symbols with a letter and a digit. */
 	EU_ANY("XXXXX"),
 	EU_ANY("XXXXXX"),
@@ -659,11 +670,35 @@ anpr_plate_format anpr_grammar_classify(const char *vrm, anpr_country country)
 /* ---- Ranking ---- */
 
 #define DROP_SCALE 0.3f /* dropping costs: a symbol the OCR found is usually part of the plate */
+/*
+ * Spaces. The OCR reports where a word space falls in the line, which tells
+ * layouts of the same symbols apart: a French BH-552-EH is not a UK BH55 ZEH.
+ * A space where the layout has none costs GAP_WRONG; a space the layout needs
+ * that the OCR did not see costs less (GAP_MISSING), as a narrow space can be
+ * missed. Both are tuned on the clip stills and dev sets (docs/ocr-accuracy.md).
+ */
+#define GAP_WRONG 0.05f
+#define GAP_MISSING 0.5f
+/*
+ * A glyph the OCR did not see at all (blur, dirt, a character fused with the
+ * plate's edge) leaves a line one symbol short, which the generic layouts
+ * still accept. The chance of that, per position of a named layout, goes
+ * into the normaliser (missed_mass()), so that a fragment is not reported
+ * as sure just because nothing else fits it.
+ */
+#define MISS_P 0.003f
+/*
+ * Two missed glyphs are far likelier than two independent misses: they come
+ * from one bad strip (a plate half in shadow, an edge cut short). Weight per
+ * pair of positions; ~0.4% of the clip stills' lines were two short.
+ */
+#define MISS_P2 0.0002f
 #define DROP_MIN 0.005f /* yet even a sure symbol may be a sticker or a bolt */
 #define PRUNE_REL 1e-3  /* the search skips readings under this fraction of the best found */
 
 enum {
 	MAX_DROP = 2,                            /* stray symbols dropped at each end */
+	MAX_MISSED = 2,                          /* symbols the OCR missed, in the normaliser */
 	MAX_REACH = ANPR_VRM_MAX + 2 * MAX_DROP, /* longer lines cannot hold a plate */
 	CAND_KEEP = 8,                           /* characters per position the search tries */
 	BEAM = 16,                               /* partial readings kept per template */
@@ -868,6 +903,50 @@ static float cand_weight(rank_ctx *x, int pos, int cls, char ch)
 		if (c->c[i] == ch)
 			return c->w[i];
 	return c->complete ? 0.0f : weight_of(&x->line->pos[pos], class_set[cls], ch);
+}
+
+/* The template's spaces (see tmpl.gaps) as bit sets of symbol indices: all allowed, and those expected. */
+static void gap_layout(const tmpl *t, unsigned *allowed, unsigned *expected)
+{
+	*allowed = *expected = 0;
+	for (const char *g = t->gaps; g && *g >= '0' && *g <= '9'; g++) {
+		unsigned bit = 1u << (*g - '0');
+		*allowed |= bit;
+		if (g[1] == '?')
+			g++;
+		else
+			*expected |= bit;
+	}
+}
+
+/* The factor for what the OCR saw (seen) at the template's boundary before symbol i. */
+static double gap_at(const tmpl *t, unsigned allowed, unsigned expected, int i, bool seen)
+{
+	unsigned bit = 1u << i;
+
+	if (!t->gaps)
+		return 1.0;
+	if (seen && !(allowed & bit))
+		return (double)GAP_WRONG;
+	if (!seen && (expected & bit))
+		return (double)GAP_MISSING;
+	return 1.0;
+}
+
+/*
+ * How well the spaces the OCR saw between line symbols start..start+len-1
+ * fit the template's layout. A space before the first kept symbol separates
+ * it from a dropped one and says nothing.
+ */
+static double gap_factor(const rank_ctx *x, const tmpl *t, int start, int len)
+{
+	unsigned allowed, expected;
+	double f = 1.0;
+
+	gap_layout(t, &allowed, &expected);
+	for (int i = 1; i < len; i++)
+		f *= gap_at(t, allowed, expected, i, x->line->pos[start + i].gap_before);
+	return f;
 }
 
 /* Product of the drop factors of the first start and last end symbols. */
@@ -1119,6 +1198,49 @@ static anpr_err check_line(const anpr_ocr_line *line)
 	return ANPR_ERR_OK;
 }
 
+/*
+ * The weight of the readings in which template t spells line symbols
+ * start..start+len-missed-1 with `missed` more symbols (1 or 2) the OCR did
+ * not see, anywhere: the missed symbols may be any of their class (weight
+ * MISS_P for one, MISS_P2 for a pair, in all), the others weigh what they
+ * weigh in a reading, and the spaces are checked except beside a missed
+ * symbol (a missed glyph often leaves a space). Summed over where the missed
+ * symbols fall by a pass over the template, state (missed so far, whether
+ * the last was). Multi-position checks are not applied, which overstates this
+ * a little. Only named layouts: the generic ones accept fragments of everything.
+ */
+static double missed_mass(rank_ctx *x, const tmpl *t, int start, int len, int missed)
+{
+	double f[MAX_MISSED + 1][2] = { { 1.0, 0.0 } };
+	unsigned allowed, expected;
+
+	if (t->check == CHK_EU_MIX || t->check == CHK_US || missed < 1 || missed > MAX_MISSED)
+		return 0.0;
+	gap_layout(t, &allowed, &expected);
+	for (int i = 0; i < len; i++) {
+		double g[MAX_MISSED + 1][2] = { { 0.0 } };
+		for (int h = 0; h <= missed; h++) {
+			for (int last = 0; last < 2; last++) {
+				double w = f[h][last];
+				if (w == 0.0)
+					continue;
+				if (h < missed)
+					g[h + 1][1] += w;
+				if (i - h >= len - missed)
+					continue;
+				const anpr_ocr_pos *p = &x->line->pos[start + i - h];
+				const cand *c = get_cand(x, start + i - h, class_of(t->pat[i]));
+				w *= c->sum_letters + c->sum_digits;
+				if (i > 0 && !last)
+					w *= gap_at(t, allowed, expected, i, p->gap_before);
+				g[h][0] += w;
+			}
+		}
+		memcpy(f, g, sizeof(f));
+	}
+	return (f[missed][0] + f[missed][1]) * (double)(missed == 1 ? MISS_P : MISS_P2);
+}
+
 /* Aligns every applicable template with the line: the normaliser and the jobs to search. */
 static void plan_jobs(rank_ctx *x)
 {
@@ -1133,6 +1255,13 @@ static void plan_jobs(rank_ctx *x)
 		x->tjobs[ti] = 0;
 		if (!applies(t, x->country))
 			continue;
+		for (int missed = 1; missed <= MAX_MISSED; missed++)
+			for (int start = 0; start <= MAX_DROP; start++) {
+				int end = n - (len - missed) - start;
+				if (len > missed && end >= 0 && end <= MAX_DROP)
+					x->mass += (double)t->prior * drop_factor(x, start, end) *
+						   missed_mass(x, t, start, len, missed);
+			}
 		for (int start = 0; start <= MAX_DROP; start++) {
 			int end = n - len - start;
 			const cand *c[ANPR_VRM_MAX];
@@ -1141,7 +1270,7 @@ static void plan_jobs(rank_ctx *x)
 				break;
 			if (end > MAX_DROP)
 				continue;
-			ub = (double)t->prior * drop_factor(x, start, end);
+			ub = (double)t->prior * drop_factor(x, start, end) * gap_factor(x, t, start, len);
 			job *j = &x->jobs[x->njobs];
 			j->t = (unsigned short)ti;
 			j->start = (unsigned char)start;

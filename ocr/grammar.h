@@ -74,6 +74,7 @@ typedef struct anpr_ocr_alt {
 typedef struct anpr_ocr_pos {
 	anpr_ocr_alt alt[ANPR_OCR_MAX_ALTS];
 	int n;
+	bool gap_before; /* a word space separates this symbol from the one before (never on the first) */
 } anpr_ocr_pos;
 
 typedef struct anpr_ocr_line {
@@ -95,10 +96,13 @@ typedef struct anpr_plate_guess {
  * only O may be); up to two stray symbols at either end may be
  * dropped at a penalty (plate edges, screws, country bands). The joined text
  * must match a format. Scores multiply symbol probabilities, substitution and
- * drop penalties, and the format's prior (alternatives with p below 1e-6
- * count as 1e-6); a text's score sums every reading that spells it, and is
- * normalised over every grammar-valid reading of the line, so the scores of
- * all possible texts sum to 1. Writes up to max guesses (at most 32 however
+ * drop penalties, a penalty for each space (gap_before) where the format's
+ * layout has none or none where it has one, and the format's prior
+ * (alternatives with p below 1e-6 count as 1e-6); a text's score sums every
+ * reading that spells it, and is normalised over every grammar-valid reading
+ * of the line and every reading of a named format with one or two symbols the
+ * OCR missed, so the scores of all possible texts sum to at most 1 (a line
+ * too short for any UK mark scores low however clean). Writes up to max guesses (at most 32 however
  * large max is), best first, without duplicate texts; *n is how many (0 when
  * nothing matches). out may be NULL when max is 0. ANPR_ERR_INVAL (and *n 0)
  * for NULL line or n, NULL out with max > 0, an unknown country, or a line

@@ -201,7 +201,9 @@ static void merge_lines(anpr_ocr_line *line, const anpr_ocr_line *other)
 		return;
 	}
 	for (int i = 0; i < line->n; i++) {
-		anpr_ocr_pos merged = { .n = 0 };
+		/* A space either model saw is kept: the other may have run the words together. */
+		anpr_ocr_pos merged = { .n = 0,
+					.gap_before = line->pos[i].gap_before || other->pos[i].gap_before };
 		const anpr_ocr_pos *two[2] = { &line->pos[i], &other->pos[i] };
 		for (int m = 0; m < 2; m++)
 			for (int k = 0; k < two[m]->n; k++) {

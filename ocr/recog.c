@@ -336,13 +336,23 @@ static anpr_err recognise(anpr_recog *r, const anpr_image *strip, TessPageSegMod
 	}
 	it = TessBaseAPIGetIterator(r->api);
 	if (it) {
+		/* A word start seen on a symbol that is dropped still separates the next one kept. */
+		bool word_start = false;
+
 		do {
 			char *sym = TessResultIteratorGetUTF8Text(it, RIL_SYMBOL);
 
+			word_start |= TessPageIteratorIsAtBeginningOf(
+			    TessResultIteratorGetPageIteratorConst(it), RIL_WORD);
 			if (sym && line->n < ANPR_OCR_MAX_POS) {
-				read_symbol(it, sym, &line->pos[line->n]);
-				if (line->pos[line->n].n > 0)
+				anpr_ocr_pos *pos = &line->pos[line->n];
+
+				read_symbol(it, sym, pos);
+				if (pos->n > 0) {
+					pos->gap_before = word_start && line->n > 0;
+					word_start = false;
 					line->n++;
+				}
 			}
 			TessDeleteText(sym);
 		} while (TessResultIteratorNext(it, RIL_SYMBOL));
