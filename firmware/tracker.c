@@ -281,6 +281,9 @@ static vote_string *find_string(anpr_tracker *t, int *n, const char *text)
  * 1/sqrt(frames) because a plate's frames are not independent witnesses (the
  * same glare or font confusion repeats from frame to frame).
  */
+/* The most that agreeing frames take off the best frame's doubt (see vote()). */
+#define AGREE_GAIN 0.25f
+
 static float combined_confidence(double log_miss, int n_obs)
 {
 	double c = 1.0 - exp(log_miss / sqrt((double)n_obs));
@@ -380,8 +383,9 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 	if (mine && mine->sum > 0.0f) {
 		/*
 		 * Agreeing frames are not independent witnesses: a glyph hidden by
-		 * dirt is misread the same way in every frame. However many agree,
-		 * they at most halve the doubt of the best single frame.
+		 * dirt is misread the same way in every frame, and a glyph the OCR
+		 * cannot see is missing from all of them. However many agree, they
+		 * remove at most a quarter of the doubt of the best single frame.
 		 */
 		float best = 0.0f;
 		for (int i = 0; i < k->n_obs; i++)
@@ -389,7 +393,7 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 				if (!strcmp(k->obs[i].c[j].text, voted))
 					best = fmaxf(best, k->obs[i].c[j].confidence);
 		p->confidence =
-		    fminf(combined_confidence(mine->log_miss, k->n_obs), best + (1.0f - best) * 0.5f) *
+		    fminf(combined_confidence(mine->log_miss, k->n_obs), best + (1.0f - best) * AGREE_GAIN) *
 		    sqrtf(min_margin);
 	} else {
 		float weakest = 1.0f;

@@ -75,6 +75,7 @@ typedef struct anpr_ocr_pos {
 	anpr_ocr_alt alt[ANPR_OCR_MAX_ALTS];
 	int n;
 	bool gap_before; /* a word space separates this symbol from the one before (never on the first) */
+	float height;    /* the symbol's height over the line's median (0: unknown); band letters are small */
 } anpr_ocr_pos;
 
 typedef struct anpr_ocr_line {

@@ -308,6 +308,30 @@ static void read_symbol(const TessResultIterator *it, const char *best, anpr_ocr
 		normalise(pos);
 }
 
+/* Turns the symbols' heights in pixels into fractions of their median (0 stays unknown). */
+static void relative_heights(anpr_ocr_line *line)
+{
+	float h[ANPR_OCR_MAX_POS];
+	int n = 0;
+
+	for (int i = 0; i < line->n; i++) {
+		float v = line->pos[i].height;
+		int k = n++;
+
+		if (!(v > 0.0f)) {
+			n--;
+			continue;
+		}
+		for (; k > 0 && h[k - 1] > v; k--)
+			h[k] = h[k - 1];
+		h[k] = v;
+	}
+	float median = n ? h[n / 2] : 0.0f;
+	for (int i = 0; i < line->n; i++)
+		line->pos[i].height =
+		    median > 0.0f && line->pos[i].height > 0.0f ? line->pos[i].height / median : 0.0f;
+}
+
 /* A grey image Tesseract can take, within our size limits. */
 static bool strip_ok(const anpr_image *s)
 {
@@ -347,7 +371,14 @@ static anpr_err recognise(anpr_recog *r, const anpr_image *strip, TessPageSegMod
 			if (sym && line->n < ANPR_OCR_MAX_POS) {
 				anpr_ocr_pos *pos = &line->pos[line->n];
 
+				int x0, y0, x1, y1;
+
 				read_symbol(it, sym, pos);
+				pos->height =
+				    TessPageIteratorBoundingBox(TessResultIteratorGetPageIteratorConst(it),
+								RIL_SYMBOL, &x0, &y0, &x1, &y1)
+					? (float)(y1 - y0)
+					: 0.0f;
 				if (pos->n > 0) {
 					pos->gap_before = word_start && line->n > 0;
 					word_start = false;
@@ -357,6 +388,7 @@ static anpr_err recognise(anpr_recog *r, const anpr_image *strip, TessPageSegMod
 			TessDeleteText(sym);
 		} while (TessResultIteratorNext(it, RIL_SYMBOL));
 	}
+	relative_heights(line);
 	err = ANPR_ERR_OK;
 out:
 	TessResultIteratorDelete(it);

@@ -34,9 +34,10 @@ void anpr_recog_close(anpr_recog *r);
  * Reads one strip: a grey image of a single line of plate characters, dark on
  * light, characters roughly 20-64 px tall with a margin of about half a
  * character height around them (see ocr/README.md, "Strips"). Fills line
- * with one position per recognised symbol (spaces are not positions),
- * alternatives most likely first with probabilities in (0, 1], letters and
- * digits only. Returns ANPR_ERR_INVAL for a bad image, ANPR_ERR_OCR when
+ * with one position per recognised symbol (spaces are not positions: a
+ * symbol after one has gap_before set), alternatives most likely first with
+ * probabilities in (0, 1], letters and digits only, and each symbol's height
+ * over the line's median (0 where Tesseract gave no box). Returns ANPR_ERR_INVAL for a bad image, ANPR_ERR_OCR when
  * Tesseract fails; an empty result is ANPR_ERR_OK with line->n == 0.
  */
 ANPR_MUST_CHECK anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line);

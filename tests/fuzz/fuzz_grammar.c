@@ -55,6 +55,7 @@ static bool build_line(reader *r, bool raw, anpr_ocr_line *l)
 		b = next(r);
 		pos->n = raw ? (int)(b % 9) - 1 : (int)(b % (ANPR_OCR_MAX_ALTS + 1));
 		pos->gap_before = (b & 0x80) != 0; /* any value is inside the contract, even on the first */
+		pos->height = (b & 0x40) ? 1.5f : (b & 0x20) ? 0.0f : 1.0f;
 		if (pos->n < 0 || pos->n > ANPR_OCR_MAX_ALTS)
 			return false;
 		for (int k = 0; k < pos->n; k++) {

@@ -43,7 +43,8 @@ static time_t today(void)
 /*
  * Builds a line from a compact spec: positions separated by spaces, alternatives by
  * commas, each "C" (p 0.9) or "C:p"; "_" is a position without alternatives; "|"
- * is a word space the OCR saw before the next position.
+ * is a word space the OCR saw before the next position; "@h" after a position sets
+ * its height over the line's median.
  */
 static void make_line(const char *spec, anpr_ocr_line *l)
 {
@@ -61,8 +62,13 @@ static void make_line(const char *spec, anpr_ocr_line *l)
 		}
 		anpr_ocr_pos *p = &l->pos[l->n++];
 		char *save2 = NULL;
+		char *at = strchr(tok, '@');
 		p->gap_before = gap;
 		gap = false;
+		if (at) {
+			*at = '\0';
+			p->height = strtof(at + 1, NULL);
+		}
 		if (strcmp(tok, "_") == 0)
 			continue;
 		for (char *a = strtok_r(tok, ",", &save2); a && p->n < ANPR_OCR_MAX_ALTS;
@@ -571,6 +577,31 @@ static void test_rank_missed(void)
 	CHECK_STR(g[0].text, "RG65YBZ");
 }
 
+/* The score of text among the guesses for spec, or 0. */
+static float score_of(const char *spec, const char *text)
+{
+	anpr_ocr_line l;
+	anpr_plate_guess g[32];
+
+	make_line(spec, &l);
+	size_t n = rank(&l, ANPR_COUNTRY_AUTO, today(), g, N_OF(g));
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(g[i].text, text) == 0)
+			return g[i].score;
+	return 0.0f;
+}
+
+/* A first symbol boxed far taller than the glyphs (a country band read as B) is cheap to drop. */
+static void test_rank_tall_stray(void)
+{
+	float plain = score_of("B R J | B 4 8 0 7", "RJB4807");
+	float tall = score_of("B@1.45 R J | B 4 8 0 7", "RJB4807");
+
+	CHECK(tall > 5.0f * plain);
+	/* A glyph of ordinary height keeps its old cost. */
+	CHECK(score_of("B@1.1 R J | B 4 8 0 7", "RJB4807") == plain);
+}
+
 static void test_rank_clean(void)
 {
 	anpr_ocr_line l;
@@ -881,6 +912,7 @@ int main(void)
 	test_rank_cases();
 	test_rank_clean();
 	test_rank_missed();
+	test_rank_tall_stray();
 	test_rank_forbidden_letters();
 	test_rank_drops();
 	test_rank_topn();

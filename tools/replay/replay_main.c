@@ -409,11 +409,11 @@ static int run_row(const options *o, const anpr_replay_cfg *cfg, const char *tru
 			const anpr_score_read *r = &rw->r.reads[i];
 			const anpr_truth_vehicle *v = r->vehicle >= 0 ? anpr_truth_at(t, r->vehicle) : NULL;
 			fprintf(stderr,
-				"%s\tread %d\t%s\t%lld..%lld ms\t%s\tvehicle %lld (line %d) %s\tlatency %lld "
-				"ms\n",
-				rw->name, i, r->vrm, (long long)r->first_ms, (long long)r->last_ms,
-				kind_name(r->kind), v ? (long long)v->id : -1LL, v ? v->line : 0,
-				v ? v->vrm : "-", (long long)r->latency_ms);
+				"%s\tread %d\t%s\tconfidence %.3f\t%lld..%lld ms\t%s\tvehicle %lld (line %d) "
+				"%s\tlatency %lld ms\n",
+				rw->name, i, r->vrm, r->confidence, (long long)r->first_ms,
+				(long long)r->last_ms, kind_name(r->kind), v ? (long long)v->id : -1LL,
+				v ? v->line : 0, v ? v->vrm : "-", (long long)r->latency_ms);
 		}
 	}
 out:

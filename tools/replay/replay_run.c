@@ -200,6 +200,7 @@ static bool read_payload(const char *text, const char *received, int64_t start, 
 	if (!vrm || vrm->type != ANPR_JSON_STRING || !pass)
 		goto out;
 	snprintf(r->vrm, sizeof(r->vrm), "%s", vrm->string);
+	r->confidence = jnum(p, "confidence");
 	if (!jtime(pass, "first_seen", start, &r->first_ms) ||
 	    !jtime(pass, "last_seen", start, &r->last_ms) ||
 	    !jtime(p, "captured_at", start, &r->captured_ms) ||

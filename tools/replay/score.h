@@ -27,6 +27,7 @@ typedef struct anpr_score_read {
 	int64_t first_ms, last_ms, captured_ms; /* passage and image frame, ms from the clip's first frame */
 	int64_t received_ms;                    /* wall clock (UTC ms) at the back office */
 	char vrm[ANPR_TRUTH_VRM_MAX + 1];
+	double confidence; /* the unit's, 0..1; -1 when the payload had none */
 	bool has_box;
 	double box[4]; /* the plate in frame pixels: x, y, w, h */
 	/* out */
