@@ -316,15 +316,14 @@ static void relative_heights(anpr_ocr_line *line)
 
 	for (int i = 0; i < line->n; i++) {
 		float v = line->pos[i].height;
-		int k = n++;
+		int k = n;
 
-		if (!(v > 0.0f)) {
-			n--;
+		if (!(v > 0.0f))
 			continue;
-		}
 		for (; k > 0 && h[k - 1] > v; k--)
 			h[k] = h[k - 1];
 		h[k] = v;
+		n++;
 	}
 	float median = n ? h[n / 2] : 0.0f;
 	for (int i = 0; i < line->n; i++)
