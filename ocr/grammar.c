@@ -471,27 +471,38 @@ static time_t floored_now(void)
 
 /* ---- Matching a text against a template ---- */
 
-static bool ni_code(char a, char b)
-{
-	for (size_t i = 0; i < sizeof(ni_codes) / sizeof(ni_codes[0]); i++)
-		if (ni_codes[i][0] == a && ni_codes[i][1] == b)
-			return true;
-	return false;
-}
-
-static bool ie_code(char a, char b)
-{
-	for (size_t i = 0; i < sizeof(ie_codes) / sizeof(ie_codes[0]); i++)
-		if (ie_codes[i][0] == a && ie_codes[i][1] == b)
-			return true;
-	return false;
-}
-
 static bool age_code(const age_set *ages, char a, char b)
 {
 	if (a < '0' || a > '9' || b < '0' || b > '9')
 		return false;
 	return age_has(ages, (a - '0') * 10 + (b - '0'));
+}
+
+/* The two-letter codes the pair of a CHK_NI or CHK_IE template must be one of. */
+typedef struct code_list {
+	const char (*codes)[3];
+	size_t n;
+} code_list;
+
+static code_list pair_codes(const tmpl *t)
+{
+	if (t->check == CHK_NI)
+		return (code_list){ ni_codes, sizeof(ni_codes) / sizeof(ni_codes[0]) };
+	return (code_list){ ie_codes, sizeof(ie_codes) / sizeof(ie_codes[0]) };
+}
+
+/* The template's two-symbol check (age identifier, NI or Irish county code) on a and b; true for others. */
+static bool pair_ok(const tmpl *t, const age_set *ages, char a, char b)
+{
+	if (t->check == CHK_AGE)
+		return age_code(ages, a, b);
+	if (t->check != CHK_NI && t->check != CHK_IE)
+		return true;
+	code_list l = pair_codes(t);
+	for (size_t i = 0; i < l.n; i++)
+		if (l.codes[i][0] == a && l.codes[i][1] == b)
+			return true;
+	return false;
 }
 
 /* The template's multi-position check on a complete text of its length. */
@@ -503,11 +514,9 @@ static bool check_ok(const tmpl *t, const char *text, size_t len, const age_set 
 	case CHK_NONE:
 		return true;
 	case CHK_AGE:
-		return age_code(ages, text[t->at - 1], text[t->at]);
 	case CHK_NI:
-		return ni_code(text[t->at - 1], text[t->at]);
 	case CHK_IE:
-		return ie_code(text[t->at - 1], text[t->at]);
+		return pair_ok(t, ages, text[t->at - 1], text[t->at]);
 	case CHK_EU_MIX:
 	case CHK_US:
 		for (size_t i = 0; i < len; i++) {
@@ -1022,12 +1031,10 @@ static double job_mass(const rank_ctx *x, const tmpl *t, int start, const cand *
 		for (int id = 0; id < 100; id++)
 			if (age_has(&x->ages, id))
 				pair += (double)w1[SYM_DIGIT0 + id / 10] * (double)w2[SYM_DIGIT0 + id % 10];
-	} else if (t->check == CHK_NI) {
-		for (size_t i = 0; i < sizeof(ni_codes) / sizeof(ni_codes[0]); i++)
-			pair += (double)w1[sym(ni_codes[i][0])] * (double)w2[sym(ni_codes[i][1])];
 	} else {
-		for (size_t i = 0; i < sizeof(ie_codes) / sizeof(ie_codes[0]); i++)
-			pair += (double)w1[sym(ie_codes[i][0])] * (double)w2[sym(ie_codes[i][1])];
+		code_list l = pair_codes(t);
+		for (size_t i = 0; i < l.n; i++)
+			pair += (double)w1[sym(l.codes[i][0])] * (double)w2[sym(l.codes[i][1])];
 	}
 	return rest * pair;
 }
@@ -1109,20 +1116,6 @@ static double search_floor(const rank_ctx *x)
 }
 
 /* Beam search over one job; complete readings go to the pool. */
-/* The template's two-symbol check (age identifier, NI or Irish county code) on a and b. */
-static bool pair_ok(const rank_ctx *x, const tmpl *t, char a, char b)
-{
-	switch ((enum check)t->check) {
-	case CHK_AGE:
-		return age_code(&x->ages, a, b);
-	case CHK_NI:
-		return ni_code(a, b);
-	case CHK_IE:
-		return ie_code(a, b);
-	default:
-		return true;
-	}
-}
 
 static void search_job(rank_ctx *x, const job *j)
 {
@@ -1150,7 +1143,7 @@ static void search_job(rank_ctx *x, const job *j)
 				double w = cur[b].w * (double)c[i]->w[k];
 				if (w * rest[i + 1] < cut || (nn == BEAM && w <= next[BEAM - 1].w))
 					break;
-				if (pair && !pair_ok(x, t, cur[b].text[i - 1], c[i]->c[k]))
+				if (pair && !pair_ok(t, &x->ages, cur[b].text[i - 1], c[i]->c[k]))
 					continue;
 				cur[b].text[i] = c[i]->c[k];
 				beam_insert(next, &nn, cur[b].text, i + 1, w);

@@ -25,17 +25,32 @@ def sidecar(clip):
     return os.path.splitext(clip)[0] + '.truth.jsonl'
 
 
+def box_ok(b):
+    """A per-frame box of the sidecar: [frame, x, y, w, h], numbers, frame an integer."""
+    return (isinstance(b, list) and len(b) == 5 and isinstance(b[0], int) and b[0] >= 0
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in b[1:]))
+
+
 def wanted_frames(truth_path):
-    """frame index -> [(vehicle, tag, vrm, box)] for the stills of one clip."""
+    """frame index -> [(vehicle, tag, vrm, box)] for the stills of one clip; exits naming file:line on bad input."""
     want, meta = {}, None
     with open(truth_path, encoding='utf-8') as f:
         for n, line in enumerate(f, 1):
-            o = json.loads(line)
+            where = f'{truth_path}:{n}'
+            try:
+                o = json.loads(line)
+            except ValueError as e:
+                sys.exit(f'{where}: not JSON ({e})')
             if n == 1:
-                if o.get('clip_truth') != 1:
-                    sys.exit(f'{truth_path}:1: not a clip ground-truth header')
+                if not isinstance(o, dict) or o.get('clip_truth') != 1 or \
+                        not all(isinstance(o.get(k), int) and o[k] > 0 for k in ('width', 'height')):
+                    sys.exit(f'{where}: not a clip ground-truth header')
                 meta = o
                 continue
+            if not isinstance(o, dict) or not isinstance(o.get('vehicle'), int) or \
+                    not isinstance(o.get('vrm'), str) or not o['vrm'].isalnum() or \
+                    not isinstance(o.get('boxes', []), list) or not all(box_ok(b) for b in o.get('boxes', [])):
+                sys.exit(f'{where}: not a vehicle line (vehicle, vrm, boxes)')
             inside = [b for b in o.get('boxes', [])
                       if b[1] >= 2 and b[2] >= 2 and b[1] + b[3] <= meta['width'] - 2
                       and b[2] + b[4] <= meta['height'] - 2]
@@ -44,6 +59,8 @@ def wanted_frames(truth_path):
             inside.sort(key=lambda b: b[3])
             for tag, b in (('L', inside[-1]), ('M', inside[len(inside) // 2])):
                 want.setdefault(b[0], []).append((o['vehicle'], tag, o['vrm'], b[1:5]))
+    if meta is None:
+        sys.exit(f'{truth_path}: empty')
     return want
 
 

@@ -408,12 +408,15 @@ static int run_row(const options *o, const anpr_replay_cfg *cfg, const char *tru
 		for (int i = 0; i < rw->r.n_reads; i++) {
 			const anpr_score_read *r = &rw->r.reads[i];
 			const anpr_truth_vehicle *v = r->vehicle >= 0 ? anpr_truth_at(t, r->vehicle) : NULL;
+			char conf[16] = "-";
+			if (r->confidence >= 0)
+				snprintf(conf, sizeof(conf), "%.3f", r->confidence);
 			fprintf(stderr,
-				"%s\tread %d\t%s\tconfidence %.3f\t%lld..%lld ms\t%s\tvehicle %lld (line %d) "
+				"%s\tread %d\t%s\tconfidence %s\t%lld..%lld ms\t%s\tvehicle %lld (line %d) "
 				"%s\tlatency %lld ms\n",
-				rw->name, i, r->vrm, r->confidence, (long long)r->first_ms,
-				(long long)r->last_ms, kind_name(r->kind), v ? (long long)v->id : -1LL,
-				v ? v->line : 0, v ? v->vrm : "-", (long long)r->latency_ms);
+				rw->name, i, r->vrm, conf, (long long)r->first_ms, (long long)r->last_ms,
+				kind_name(r->kind), v ? (long long)v->id : -1LL, v ? v->line : 0,
+				v ? v->vrm : "-", (long long)r->latency_ms);
 		}
 	}
 out:
