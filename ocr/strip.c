@@ -15,6 +15,14 @@
  */
 #define MARGIN_X ANPR_STRIP_MARGIN
 #define MARGIN_Y 0.30f
+/*
+ * A row the detector took for light glyphs is read dark-on-light instead when
+ * more of its glyph row than this is lighter than the row's Otsu level: light
+ * glyphs cover well under half of a plate, dark plate background well over.
+ */
+#define LIGHT_TEXT_MAX_SHARE 0.60f
+/* Rows at the strip's top and bottom where part_from_edges() cuts shapes that reach the edge. */
+#define MARGIN_ROWS ((int)(MARGIN_Y * ANPR_STRIP_CHAR_PX + 0.5f))
 /* Longest strip, in glyph heights; a plate line is at most about ten glyphs and spaces. */
 #define MAX_STRIP_RATIO 14.0f
 
@@ -60,10 +68,176 @@ static void normalise(anpr_image *s, bool invert)
 }
 
 /*
+ * Share of the pixels in the rectangle [x0, x1) x [y0, y1) that are lighter
+ * than its Otsu level. Inside the glyph row of a dark-on-light plate the
+ * background is the larger part; of a light-on-dark one, the smaller.
+ */
+static float light_share(const anpr_image *s, int x0, int x1, int y0, int y1)
+{
+	uint32_t hist[256] = { 0 };
+	uint32_t total = 0;
+	double sum = 0;
+
+	for (int y = y0; y < y1; y++) {
+		const uint8_t *row = s->data + (size_t)y * s->stride;
+		for (int x = x0; x < x1; x++)
+			hist[row[x]]++;
+	}
+	for (int i = 0; i < 256; i++) {
+		total += hist[i];
+		sum += (double)i * hist[i];
+	}
+	if (total == 0)
+		return 0.5f;
+	/* Otsu: the level that maximises the between-class variance. */
+	double sum_lo = 0, best = -1;
+	uint32_t n_lo = 0, light = 0;
+	for (int t = 0; t < 255; t++) {
+		n_lo += hist[t];
+		sum_lo += (double)t * hist[t];
+		if (n_lo == 0 || n_lo == total)
+			continue;
+		double m_lo = sum_lo / n_lo, m_hi = (sum - sum_lo) / (total - n_lo);
+		double between = (double)n_lo * (double)(total - n_lo) * (m_lo - m_hi) * (m_lo - m_hi);
+		if (between > best) {
+			best = between;
+			light = total - n_lo;
+		}
+	}
+	return (float)light / (float)total;
+}
+
+/* Dark runs longer than these are plate border, frame or bumper, not glyph (px in the strip). */
+#define LONG_RUN_X (ANPR_STRIP_CHAR_PX * 5 / 2)
+#define LONG_RUN_Y (ANPR_STRIP_CHAR_PX * 27 / 20)
+
+/*
+ * Whitens the long straight dark runs, rows then columns, in the strip and
+ * its ink mask (255 = ink). A blurred plate border touches the glyphs it runs
+ * along; left in, it joins them into one shape that reaches the strip's edge,
+ * and clean() would whiten the glyphs with it, leaving only their grey rims.
+ */
+static void erase_runs(anpr_image *s, anpr_image *mask)
+{
+	int w = s->width, h = s->height;
+
+	for (int y = 0; y < h; y++) {
+		uint8_t *m = mask->data + (size_t)y * mask->stride, *p = s->data + (size_t)y * s->stride;
+		for (int x = 0; x < w;) {
+			int end = x;
+			while (end < w && m[end] == 255)
+				end++;
+			if (end - x > LONG_RUN_X)
+				for (int i = x; i < end; i++)
+					m[i] = 0, p[i] = 255;
+			x = end > x ? end : x + 1;
+		}
+	}
+	for (int x = 0; x < w; x++) {
+		for (int y = 0; y < h;) {
+			int end = y;
+			while (end < h && mask->data[(size_t)end * mask->stride + (size_t)x] == 255)
+				end++;
+			if (end - y > LONG_RUN_Y)
+				for (int i = y; i < end; i++) {
+					mask->data[(size_t)i * mask->stride + (size_t)x] = 0;
+					s->data[(size_t)i * s->stride + (size_t)x] = 255;
+				}
+			y = end > y ? end : y + 1;
+		}
+	}
+}
+
+/*
  * Whitens the dark shapes that cannot be glyphs: those touching the top or
  * bottom edge (plate border, bumper), those much shorter than a glyph
- * (hyphens, dots, bolts, the EU stars) and those much taller (frames). With
- * the margins above, real glyphs touch no edge.
+ * (hyphens, dots, bolts, the EU stars) and those much taller (frames). Long
+ * border runs go first (erase_runs()), and shapes reaching the top or bottom
+ * are parted at the glyph row (part_from_edges()), so a glyph the border
+ * touches keeps its ink.
+ */
+/* Bounding box of a flooded shape. */
+typedef struct shape_box {
+	int x0, y0, x1, y1;
+} shape_box;
+
+/*
+ * Floods the 8-connected shape of mask value 255 at start, marking it 128;
+ * lists its pixels (index y * width + x) in members and returns how many.
+ */
+static size_t flood(anpr_image *mask, size_t start, anpr_strip_work *work, shape_box *box)
+{
+	int w = mask->width, h = mask->height;
+	uint32_t *stack = work->stack, *members = work->members;
+	size_t top = 0, nm = 0;
+	int sx = (int)(start % (size_t)w), sy = (int)(start / (size_t)w);
+
+	*box = (shape_box){ sx, sy, sx, sy };
+	mask->data[(size_t)sy * mask->stride + (size_t)sx] = 128;
+	stack[top++] = (uint32_t)start;
+	while (top > 0) {
+		uint32_t i = stack[--top];
+		int x = (int)(i % (uint32_t)w), y = (int)(i / (uint32_t)w);
+		members[nm++] = i;
+		box->x0 = x < box->x0 ? x : box->x0, box->x1 = x > box->x1 ? x : box->x1;
+		box->y0 = y < box->y0 ? y : box->y0, box->y1 = y > box->y1 ? y : box->y1;
+		for (int dy = -1; dy <= 1; dy++)
+			for (int dx = -1; dx <= 1; dx++) {
+				int nx = x + dx, ny = y + dy;
+				if (nx < 0 || ny < 0 || nx >= w || ny >= h)
+					continue;
+				uint8_t *m = &mask->data[(size_t)ny * mask->stride + (size_t)nx];
+				if (*m == 255) {
+					*m = 128; /* each pixel is pushed once */
+					stack[top++] = (uint32_t)(ny * w + nx);
+				}
+			}
+	}
+	return nm;
+}
+
+/*
+ * Cuts the shapes that reach the strip's top or bottom edge at the glyph
+ * row: their pixels in the outer MARGIN_ROWS rows are whitened, the rest is
+ * left for clean() to judge. A glyph whose top touches the plate's edge, and
+ * through it the dark surroundings, is so parted from them instead of being
+ * whitened with them.
+ */
+static void part_from_edges(anpr_image *s, anpr_image *mask, anpr_strip_work *work)
+{
+	int w = s->width, h = s->height;
+	size_t npx = (size_t)w * (size_t)h;
+
+	for (size_t start = 0; start < npx; start++) {
+		if (mask->data[(start / (size_t)w) * mask->stride + start % (size_t)w] != 255)
+			continue;
+		shape_box b;
+		size_t nm = flood(mask, start, work, &b);
+		if (b.y0 != 0 && b.y1 != h - 1)
+			continue;
+		for (size_t k = 0; k < nm; k++) {
+			int x = (int)(work->members[k] % (uint32_t)w),
+			    y = (int)(work->members[k] / (uint32_t)w);
+			if (y < MARGIN_ROWS || y >= h - MARGIN_ROWS) {
+				mask->data[(size_t)y * mask->stride + (size_t)x] = 0;
+				s->data[(size_t)y * s->stride + (size_t)x] = 255;
+			}
+		}
+	}
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *m = &mask->data[(size_t)y * mask->stride + (size_t)x];
+			*m = *m ? 255 : 0;
+		}
+}
+
+/*
+ * Whitens the dark shapes that cannot be glyphs: those touching the top or
+ * bottom edge (plate border, bumper), those much shorter than a glyph
+ * (hyphens, dots, bolts, the EU stars) and those much taller (frames). Long
+ * border runs go first (erase_runs()), and shapes reaching the top or bottom
+ * are parted at the glyph row (part_from_edges()), so a glyph the border
+ * touches keeps its ink.
  */
 static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 {
@@ -72,49 +246,28 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 	anpr_err err = anpr_cv_threshold(s, mask, 0, ANPR_CV_THRESH_OTSU_INV, &level);
 	int w = s->width, h = s->height;
 	size_t npx = (size_t)w * (size_t)h;
-	uint32_t *stack = work->stack, *members = work->members;
 
 	if (err)
 		return err;
 	if (npx > ANPR_STRIP_MAX_PIXELS)
 		return ANPR_ERR_INVAL;
+	erase_runs(s, mask);
+	part_from_edges(s, mask, work);
 	for (size_t start = 0; start < npx; start++) {
-		int sx = (int)(start % (size_t)w), sy = (int)(start / (size_t)w);
-		uint8_t *m0 = &mask->data[(size_t)sy * mask->stride + (size_t)sx];
-		if (*m0 != 255)
+		if (mask->data[(start / (size_t)w) * mask->stride + start % (size_t)w] != 255)
 			continue;
-		/* Flood one 8-connected shape, noting its extent. */
-		size_t top = 0, nm = 0;
-		int x0 = sx, x1 = sx, y0 = sy, y1 = sy;
-		*m0 = 128;
-		stack[top++] = (uint32_t)start;
-		while (top > 0) {
-			uint32_t i = stack[--top];
-			int x = (int)(i % (uint32_t)w), y = (int)(i / (uint32_t)w);
-			members[nm++] = i;
-			x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1;
-			y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
-			for (int dy = -1; dy <= 1; dy++)
-				for (int dx = -1; dx <= 1; dx++) {
-					int nx = x + dx, ny = y + dy;
-					if (nx < 0 || ny < 0 || nx >= w || ny >= h)
-						continue;
-					uint8_t *m = &mask->data[(size_t)ny * mask->stride + (size_t)nx];
-					if (*m == 255) {
-						*m = 128; /* each pixel is pushed once */
-						stack[top++] = (uint32_t)(ny * w + nx);
-					}
-				}
-		}
-		int sh = y1 - y0 + 1;
-		bool edge =
-		    y0 == 0 || y1 == h - 1 || ((x0 == 0 || x1 == w - 1) && sh > ANPR_STRIP_CHAR_PX / 2);
+		shape_box b;
+		size_t nm = flood(mask, start, work, &b);
+		int sh = b.y1 - b.y0 + 1;
+		bool edge = b.y0 == 0 || b.y1 == h - 1 ||
+			    ((b.x0 == 0 || b.x1 == w - 1) && sh > ANPR_STRIP_CHAR_PX / 2);
 		bool small = sh < ANPR_STRIP_CHAR_PX * 45 / 100;
 		bool tall = sh > ANPR_STRIP_CHAR_PX * 3 / 2;
 		if (!edge && !small && !tall)
 			continue;
 		for (size_t k = 0; k < nm; k++) {
-			int x = (int)(members[k] % (uint32_t)w), y = (int)(members[k] / (uint32_t)w);
+			int x = (int)(work->members[k] % (uint32_t)w),
+			    y = (int)(work->members[k] / (uint32_t)w);
 			s->data[(size_t)y * s->stride + (size_t)x] = 255;
 		}
 	}
@@ -133,17 +286,19 @@ anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r, 
 	return anpr_strip_extract_margin(grey, r, MARGIN_X, strip, w);
 }
 
-anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_region *r, float margin_x,
-				   anpr_image *strip, anpr_strip_work *w)
+/*
+ * Warps the text row t (corners clockwise from top left) with side margins of
+ * margin_x glyph heights into strip, glyphs ANPR_STRIP_CHAR_PX tall, dark on
+ * light and contrast stretched.
+ */
+static anpr_err cut(const anpr_image *grey, const anpr_point t[4], bool light_text, float margin_x,
+		    anpr_image *strip)
 {
-	const anpr_point *t = r->text;
 	float len = (dist(t[0], t[1]) + dist(t[3], t[2])) / 2;
 	float h = (dist(t[0], t[3]) + dist(t[1], t[2])) / 2;
 
-	if (!grey || grey->channels != 1 || h < 4 || len < h || len > MAX_STRIP_RATIO * h ||
-	    !(margin_x >= ANPR_STRIP_MIN_MARGIN && margin_x <= ANPR_STRIP_MAX_MARGIN))
+	if (h < 4 || len < h || len > MAX_STRIP_RATIO * h)
 		return ANPR_ERR_INVAL;
-
 	/* Unit vectors along and across the row. */
 	float ux = (t[1].x - t[0].x + t[2].x - t[3].x) / (2 * len),
 	      uy = (t[1].y - t[0].y + t[2].y - t[3].y) / (2 * len);
@@ -165,6 +320,23 @@ anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_regi
 	anpr_err err = anpr_cv_warp_quad(grey, q, strip, out_w, out_h, ANPR_CV_INTER_LINEAR);
 	if (err)
 		return err;
-	normalise(strip, r->light_text);
-	return clean(strip, w);
+	/*
+	 * The detector can take a row of bold, tightly set glyphs for light
+	 * glyphs on a dark plate (the gaps between them look like glyphs); the
+	 * strip's own glyph row says which part is background.
+	 */
+	int bx0 = (int)lroundf(mx * k), by0 = (int)lroundf(my * k);
+	float share = light_share(strip, bx0, out_w - bx0, by0, out_h - by0);
+	normalise(strip, light_text && share <= LIGHT_TEXT_MAX_SHARE);
+	return ANPR_ERR_OK;
+}
+
+anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_region *r, float margin_x,
+				   anpr_image *strip, anpr_strip_work *w)
+{
+	if (!grey || grey->channels != 1 ||
+	    !(margin_x >= ANPR_STRIP_MIN_MARGIN && margin_x <= ANPR_STRIP_MAX_MARGIN))
+		return ANPR_ERR_INVAL;
+	anpr_err err = cut(grey, r->text, r->light_text, margin_x, strip);
+	return err ? err : clean(strip, w);
 }

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* strip: cut margins (a glyph the detector left out of the row is still cut whole), limits and errors. */
+/*
+ * strip: cut margins (a glyph the detector left out of the row is still cut
+ * whole), polarity from the strip itself, glyphs kept whole where the plate
+ * border or a taller-than-measured glyph reaches the strip's edge, limits and
+ * errors.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,15 +17,22 @@ enum { GLYPH_H = 20, GLYPH_W = 12, PITCH = 16, N_GLYPHS = 7, X0 = 60, Y0 = 40 };
 
 static anpr_strip_work work; /* large: keep it off the stack */
 
-/* A light frame with N_GLYPHS dark glyph-sized bars on one row. */
-static void draw_plate(anpr_image *img)
+/* A light frame with N_GLYPHS dark bars glyph_w wide on one row. */
+static void draw_plate(anpr_image *img, int glyph_w)
 {
 	CHECK_INT(anpr_image_alloc(img, 320, 100, 1), ANPR_ERR_OK);
 	for (int y = 0; y < img->height; y++)
 		memset(img->data + (size_t)y * img->stride, 220, (size_t)img->width);
 	for (int g = 0; g < N_GLYPHS; g++)
 		for (int y = Y0; y < Y0 + GLYPH_H; y++)
-			memset(img->data + (size_t)y * img->stride + X0 + g * PITCH, 30, GLYPH_W);
+			memset(img->data + (size_t)y * img->stride + X0 + g * PITCH, 30, (size_t)glyph_w);
+}
+
+/* Paints rows y0..y1-1 of frame columns x0..x1-1 with value v. */
+static void fill(anpr_image *img, int x0, int x1, int y0, int y1, uint8_t v)
+{
+	for (int y = y0; y < y1; y++)
+		memset(img->data + (size_t)y * img->stride + x0, v, (size_t)(x1 - x0));
 }
 
 /* A text row over glyphs first..last (inclusive), as the detector reports one. */
@@ -53,7 +65,7 @@ int main(void)
 {
 	anpr_image frame = { 0 }, strip = { 0 };
 
-	draw_plate(&frame);
+	draw_plate(&frame, GLYPH_W);
 	/* The detector missed the first glyph: the row starts at the second. */
 	anpr_plate_region r = row(1, N_GLYPHS - 1);
 
@@ -85,6 +97,55 @@ int main(void)
 	CHECK_INT(anpr_strip_extract_margin(&frame, &longrow, ANPR_STRIP_MAX_MARGIN, &strip, &work),
 		  ANPR_ERR_INVAL);
 	CHECK_INT(anpr_strip_extract(&frame, &longrow, &strip, &work), ANPR_ERR_OK);
+
+	/*
+	 * The detector took the row for light glyphs on a dark plate (the gaps
+	 * between bold glyphs can look like glyphs): the strip's glyph row is
+	 * mostly light, so it is cut dark-on-light all the same. Strokes a third
+	 * of the pitch wide, as on plates (the bars above are solid blocks).
+	 */
+	anpr_image_free(&frame);
+	draw_plate(&frame, PITCH / 3);
+	anpr_plate_region light = row(0, N_GLYPHS - 1);
+	light.light_text = true;
+	CHECK_INT(anpr_strip_extract(&frame, &light, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+
+	/* Light glyphs on a dark plate really are inverted. */
+	anpr_image dark = { 0 };
+	CHECK_INT(anpr_image_alloc(&dark, frame.width, frame.height, 1), ANPR_ERR_OK);
+	for (int y = 0; y < frame.height; y++)
+		for (int x = 0; x < frame.width; x++)
+			dark.data[(size_t)y * dark.stride + x] =
+			    250 - frame.data[(size_t)y * frame.stride + x];
+	CHECK_INT(anpr_strip_extract(&dark, &light, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	anpr_image_free(&dark);
+
+	/*
+	 * Back to solid blocks. A dark plate border along the glyph tops, joined to them and running
+	 * to the strip's top edge: the border is whitened, the glyphs keep their
+	 * ink (before, the whole joined shape was whitened but for the glyphs'
+	 * grey rims).
+	 */
+	anpr_image_free(&frame);
+	draw_plate(&frame, GLYPH_W);
+	anpr_plate_region full = row(0, N_GLYPHS - 1);
+	fill(&frame, 0, frame.width, Y0 - 10, Y0, 30);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	CHECK(strip.data[1 * strip.stride + strip.width / 2] == 255);
+
+	/*
+	 * Glyphs taller than the detector measured reach the strip's top edge
+	 * one by one (no border run to erase): they are parted at the glyph row
+	 * and kept.
+	 */
+	fill(&frame, 0, frame.width, Y0 - 10, Y0, 220);
+	for (int g = 0; g < N_GLYPHS; g++)
+		fill(&frame, X0 + g * PITCH, X0 + g * PITCH + GLYPH_W, Y0 - 10, Y0, 30);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
 
 	anpr_image_free(&strip);
 	anpr_image_free(&frame);
