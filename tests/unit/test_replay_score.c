@@ -133,6 +133,22 @@ static void test_score(void)
 	CHECK_INT(pair[1].vehicle, 0);
 	CHECK_INT(pair[1].kind, ANPR_SCORE_MISREAD);
 
+	/*
+	 * Vehicle 3 is never fully in view, but its plate was read around what
+	 * hid it: that read is the vehicle's (unscored), not a read of nothing;
+	 * a second one is a duplicate.
+	 */
+	anpr_score_read unseen[2] = { mk("NOSEEN1", 3500, 3600, 3550, 500, 300),
+				      mk("NOSEEN1", 3700, 3800, 3750, 500, 300) };
+	CHECK_INT(anpr_score(t, unseen, 2, 1000000, &res), ANPR_ERR_OK);
+	CHECK_INT(unseen[0].kind, ANPR_SCORE_UNSCORED);
+	CHECK_INT(unseen[0].vehicle, 3);
+	CHECK_INT(unseen[1].kind, ANPR_SCORE_DUPLICATE);
+	CHECK_INT(res.false_reads, 0);
+	CHECK_INT(res.duplicates, 1);
+	CHECK_INT(res.vehicles, 3);
+	CHECK_INT(res.missed, 3);
+
 	/* No truth: counts only. */
 	CHECK_INT(anpr_score(NULL, r, 6, 1000000, &res), ANPR_ERR_OK);
 	CHECK(!res.has_truth);

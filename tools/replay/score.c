@@ -197,6 +197,24 @@ anpr_err anpr_score(const anpr_truth *t, anpr_score_read *reads, int n, int64_t 
 			r->vehicle = pairs[p].vehicle;
 		}
 	}
+	/*
+	 * A vehicle never fully in view has no frames to match by, yet its
+	 * plate may be readable around the part that hides it: a read of its
+	 * exact VRM is that vehicle, not a read of nothing. The first is left
+	 * unscored (the vehicle is not in the denominator), any further one is a
+	 * duplicate.
+	 */
+	for (int i = 0; i < n; i++) {
+		anpr_score_read *r = &reads[i];
+		for (int k = 0; k < nv && r->kind == ANPR_SCORE_FALSE; k++) {
+			const anpr_truth_vehicle *v = anpr_truth_at(t, k);
+			if (v->first_frame >= 0 || strcmp(r->vrm, v->vrm) != 0)
+				continue;
+			r->kind = taken[k] ? ANPR_SCORE_DUPLICATE : ANPR_SCORE_UNSCORED;
+			r->vehicle = k;
+			taken[k] = true;
+		}
+	}
 	for (int k = 0; k < nv; k++) {
 		if (anpr_truth_at(t, k)->first_frame < 0)
 			res->unseen++;

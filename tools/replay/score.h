@@ -19,7 +19,7 @@ typedef enum anpr_score_kind {
 	ANPR_SCORE_MISREAD,   /* the read of a vehicle, VRM wrong */
 	ANPR_SCORE_DUPLICATE, /* a further read of a vehicle already read */
 	ANPR_SCORE_FALSE,     /* no vehicle there */
-	ANPR_SCORE_UNSCORED,  /* no ground truth */
+	ANPR_SCORE_UNSCORED,  /* no ground truth, or a vehicle never fully in view */
 } anpr_score_kind;
 
 /* One read as it arrived at the back office. Inputs, then what anpr_score() works out. */
@@ -52,8 +52,9 @@ typedef struct anpr_score_result {
  * and the truth's box for the read's image frame are known (interpolated, or extrapolated
  * along the plate's motion up to 8 frames), the boxes overlap. Pairs are
  * taken best first: place confirmed, then VRM equal, then time overlap. Each vehicle takes
- * one read; a further read that could match a read vehicle is a duplicate, any other is a
- * false read. Latency: t0_wall_ms (UTC of frame 0 on the wall clock) + the vehicle's
+ * one read; a further read that could match a read vehicle is a duplicate. A read of the
+ * exact VRM of a vehicle never fully in view is UNSCORED (the first) or a duplicate; any
+ * other is a false read. Latency: t0_wall_ms (UTC of frame 0 on the wall clock) + the vehicle's
  * last frame in view (the read's own last_seen when unmatched) to received_ms.
  * ANPR_ERR_NOMEM, ANPR_ERR_INVAL. Any thread.
  */
