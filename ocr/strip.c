@@ -23,6 +23,10 @@
 #define LIGHT_TEXT_MAX_SHARE 0.60f
 /* Rows at the strip's top and bottom where part_from_edges() cuts shapes that reach the edge. */
 #define MARGIN_ROWS ((int)(MARGIN_Y * ANPR_STRIP_CHAR_PX + 0.5f))
+/* A shape shorter than this share of the median glyph-sized shape is no glyph (clean()). */
+#define SHORT_SHAPE 0.60f
+/* Shapes clean() weighs against each other; a strip holds at most about 16 glyphs and their pieces. */
+#define MAX_KEPT 64
 /* Longest strip, in glyph heights; a plate line is at most about ten glyphs and spaces. */
 #define MAX_STRIP_RATIO 14.0f
 
@@ -156,16 +160,40 @@ static void erase_runs(anpr_image *s, anpr_image *mask)
  * are parted at the glyph row (part_from_edges()), so a glyph the border
  * touches keeps its ink.
  */
+/* Sets the listed pixels (index y * width + x) of s to white. */
+static void whiten(anpr_image *s, const uint32_t *members, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		uint32_t x = members[k] % (uint32_t)s->width, y = members[k] / (uint32_t)s->width;
+		s->data[(size_t)y * s->stride + x] = 255;
+	}
+}
+
+/* Median of v[0..n-1], n >= 1; sorts v. */
+static float median_of(float *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		float x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* Bounding box of a flooded shape. */
 typedef struct shape_box {
 	int x0, y0, x1, y1;
 } shape_box;
 
 /*
- * Floods the 8-connected shape of mask value 255 at start, marking it 128;
- * lists its pixels (index y * width + x) in members and returns how many.
+ * Floods the 8-connected shape of mask value from (255 for a fresh mask) at
+ * start, marking it to; lists its pixels (index y * width + x) in members and
+ * returns how many.
  */
-static size_t flood(anpr_image *mask, size_t start, anpr_strip_work *work, shape_box *box)
+static size_t flood(anpr_image *mask, size_t start, uint8_t from, uint8_t to, anpr_strip_work *work,
+		    shape_box *box)
 {
 	int w = mask->width, h = mask->height;
 	uint32_t *stack = work->stack, *members = work->members;
@@ -173,7 +201,7 @@ static size_t flood(anpr_image *mask, size_t start, anpr_strip_work *work, shape
 	int sx = (int)(start % (size_t)w), sy = (int)(start / (size_t)w);
 
 	*box = (shape_box){ sx, sy, sx, sy };
-	mask->data[(size_t)sy * mask->stride + (size_t)sx] = 128;
+	mask->data[(size_t)sy * mask->stride + (size_t)sx] = to;
 	stack[top++] = (uint32_t)start;
 	while (top > 0) {
 		uint32_t i = stack[--top];
@@ -187,8 +215,8 @@ static size_t flood(anpr_image *mask, size_t start, anpr_strip_work *work, shape
 				if (nx < 0 || ny < 0 || nx >= w || ny >= h)
 					continue;
 				uint8_t *m = &mask->data[(size_t)ny * mask->stride + (size_t)nx];
-				if (*m == 255) {
-					*m = 128; /* each pixel is pushed once */
+				if (*m == from) {
+					*m = to; /* each pixel is pushed once */
 					stack[top++] = (uint32_t)(ny * w + nx);
 				}
 			}
@@ -212,7 +240,7 @@ static void part_from_edges(anpr_image *s, anpr_image *mask, anpr_strip_work *wo
 		if (mask->data[(start / (size_t)w) * mask->stride + start % (size_t)w] != 255)
 			continue;
 		shape_box b;
-		size_t nm = flood(mask, start, work, &b);
+		size_t nm = flood(mask, start, 255, 128, work, &b);
 		if (b.y0 != 0 && b.y1 != h - 1)
 			continue;
 		for (size_t k = 0; k < nm; k++) {
@@ -253,23 +281,59 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		return ANPR_ERR_INVAL;
 	erase_runs(s, mask);
 	part_from_edges(s, mask, work);
+
+	/* Glyph-sized shapes kept by the first pass: where each starts, and its height. */
+	uint32_t kept_at[MAX_KEPT];
+	float kept_h[MAX_KEPT], hs[MAX_KEPT];
+	shape_box kept_box[MAX_KEPT];
+	size_t nkept = 0;
 	for (size_t start = 0; start < npx; start++) {
 		if (mask->data[(start / (size_t)w) * mask->stride + start % (size_t)w] != 255)
 			continue;
 		shape_box b;
-		size_t nm = flood(mask, start, work, &b);
+		size_t nm = flood(mask, start, 255, 128, work, &b);
 		int sh = b.y1 - b.y0 + 1;
 		bool edge = b.y0 == 0 || b.y1 == h - 1 ||
 			    ((b.x0 == 0 || b.x1 == w - 1) && sh > ANPR_STRIP_CHAR_PX / 2);
 		bool small = sh < ANPR_STRIP_CHAR_PX * 45 / 100;
 		bool tall = sh > ANPR_STRIP_CHAR_PX * 3 / 2;
-		if (!edge && !small && !tall)
+		if (!edge && !small && !tall) {
+			if (nkept < MAX_KEPT) {
+				kept_at[nkept] = (uint32_t)start;
+				kept_h[nkept] = hs[nkept] = (float)sh;
+				kept_box[nkept] = b;
+				nkept++;
+			}
 			continue;
-		for (size_t k = 0; k < nm; k++) {
-			int x = (int)(work->members[k] % (uint32_t)w),
-			    y = (int)(work->members[k] / (uint32_t)w);
-			s->data[(size_t)y * s->stride + (size_t)x] = 255;
 		}
+		whiten(s, work->members, nm);
+	}
+
+	/*
+	 * The glyphs of a plate are all one height. A kept shape well short of
+	 * their median, with glyph-high shapes on both sides, is an emblem or a
+	 * seal between the glyph groups (the Slovak coat of arms, a German
+	 * registration seal), not a glyph. At the row's ends such shapes are left
+	 * alone: there they are as often a glyph cut short by the strip's edge.
+	 */
+	if (nkept < 3)
+		return ANPR_ERR_OK;
+	float med = median_of(hs, nkept);
+	for (size_t i = 0; i < nkept; i++) {
+		bool left = false, right = false;
+		if (kept_h[i] >= SHORT_SHAPE * med)
+			continue;
+		for (size_t j = 0; j < nkept; j++) {
+			if (kept_h[j] < SHORT_SHAPE * med)
+				continue;
+			left = left || kept_box[j].x1 < kept_box[i].x0;
+			right = right || kept_box[j].x0 > kept_box[i].x1;
+		}
+		if (!left || !right)
+			continue;
+		shape_box b;
+		size_t nm = flood(mask, kept_at[i], 128, 64, work, &b);
+		whiten(s, work->members, nm);
 	}
 	return ANPR_ERR_OK;
 }

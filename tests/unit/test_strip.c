@@ -147,6 +147,24 @@ int main(void)
 	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
 	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
 
+	/*
+	 * An emblem between the glyph groups, half a glyph tall (the Slovak coat
+	 * of arms): whitened. The same shape past the row's last glyph is left
+	 * (at the ends it is as often a glyph the cut clipped).
+	 */
+	anpr_image_free(&frame);
+	draw_plate(&frame, PITCH / 3);
+	int mid_x = X0 + 3 * PITCH - PITCH / 3, end_x = X0 + N_GLYPHS * PITCH;
+	fill(&frame, mid_x, mid_x + 4, Y0 + GLYPH_H / 4, Y0 + GLYPH_H * 3 / 4, 30);
+	fill(&frame, end_x, end_x + 4, Y0 + GLYPH_H / 4, Y0 + GLYPH_H * 3 / 4, 30);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS + 1);
+	float kx = (float)ANPR_STRIP_CHAR_PX / GLYPH_H;                 /* strip px per frame px */
+	int sx0 = (int)((float)ANPR_STRIP_MARGIN * ANPR_STRIP_CHAR_PX); /* the row's left end in the strip */
+	const uint8_t *mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
+	CHECK(mid_row[sx0 + (int)((float)(mid_x + 2 - X0) * kx)] == 255);
+	CHECK(mid_row[sx0 + (int)((float)(end_x + 2 - X0) * kx)] < 128);
+
 	anpr_image_free(&strip);
 	anpr_image_free(&frame);
 	anpr_strip_work_free(&work);
