@@ -21,6 +21,9 @@
  * glyphs cover well under half of a plate, dark plate background well over.
  */
 #define LIGHT_TEXT_MAX_SHARE 0.60f
+/* Dark runs longer than these are plate border, frame or bumper, not glyph (px in the strip). */
+#define LONG_RUN_X (ANPR_STRIP_CHAR_PX * 5 / 2)
+#define LONG_RUN_Y (ANPR_STRIP_CHAR_PX * 27 / 20)
 /* Rows at the strip's top and bottom where part_from_edges() cuts shapes that reach the edge. */
 #define MARGIN_ROWS ((int)(MARGIN_Y * ANPR_STRIP_CHAR_PX + 0.5f))
 /* A shape shorter than this share of the median glyph-sized shape is no glyph (clean()). */
@@ -111,10 +114,6 @@ static float light_share(const anpr_image *s, int x0, int x1, int y0, int y1)
 	return (float)light / (float)total;
 }
 
-/* Dark runs longer than these are plate border, frame or bumper, not glyph (px in the strip). */
-#define LONG_RUN_X (ANPR_STRIP_CHAR_PX * 5 / 2)
-#define LONG_RUN_Y (ANPR_STRIP_CHAR_PX * 27 / 20)
-
 /*
  * Whitens the long straight dark runs, rows then columns, in the strip and
  * its ink mask (255 = ink). A blurred plate border touches the glyphs it runs
@@ -152,14 +151,6 @@ static void erase_runs(anpr_image *s, anpr_image *mask)
 	}
 }
 
-/*
- * Whitens the dark shapes that cannot be glyphs: those touching the top or
- * bottom edge (plate border, bumper), those much shorter than a glyph
- * (hyphens, dots, bolts, the EU stars) and those much taller (frames). Long
- * border runs go first (erase_runs()), and shapes reaching the top or bottom
- * are parted at the glyph row (part_from_edges()), so a glyph the border
- * touches keeps its ink.
- */
 /* Sets the listed pixels (index y * width + x) of s to white. */
 static void whiten(anpr_image *s, const uint32_t *members, size_t n)
 {
@@ -350,19 +341,17 @@ anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r, 
 	return anpr_strip_extract_margin(grey, r, MARGIN_X, strip, w);
 }
 
-/*
- * Warps the text row t (corners clockwise from top left) with side margins of
- * margin_x glyph heights into strip, glyphs ANPR_STRIP_CHAR_PX tall, dark on
- * light and contrast stretched.
- */
-static anpr_err cut(const anpr_image *grey, const anpr_point t[4], bool light_text, float margin_x,
-		    anpr_image *strip)
+anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_region *r, float margin_x,
+				   anpr_image *strip, anpr_strip_work *w)
 {
+	const anpr_point *t = r->text;
 	float len = (dist(t[0], t[1]) + dist(t[3], t[2])) / 2;
 	float h = (dist(t[0], t[3]) + dist(t[1], t[2])) / 2;
 
-	if (h < 4 || len < h || len > MAX_STRIP_RATIO * h)
+	if (!grey || grey->channels != 1 || h < 4 || len < h || len > MAX_STRIP_RATIO * h ||
+	    !(margin_x >= ANPR_STRIP_MIN_MARGIN && margin_x <= ANPR_STRIP_MAX_MARGIN))
 		return ANPR_ERR_INVAL;
+
 	/* Unit vectors along and across the row. */
 	float ux = (t[1].x - t[0].x + t[2].x - t[3].x) / (2 * len),
 	      uy = (t[1].y - t[0].y + t[2].y - t[3].y) / (2 * len);
@@ -391,16 +380,6 @@ static anpr_err cut(const anpr_image *grey, const anpr_point t[4], bool light_te
 	 */
 	int bx0 = (int)lroundf(mx * k), by0 = (int)lroundf(my * k);
 	float share = light_share(strip, bx0, out_w - bx0, by0, out_h - by0);
-	normalise(strip, light_text && share <= LIGHT_TEXT_MAX_SHARE);
-	return ANPR_ERR_OK;
-}
-
-anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_region *r, float margin_x,
-				   anpr_image *strip, anpr_strip_work *w)
-{
-	if (!grey || grey->channels != 1 ||
-	    !(margin_x >= ANPR_STRIP_MIN_MARGIN && margin_x <= ANPR_STRIP_MAX_MARGIN))
-		return ANPR_ERR_INVAL;
-	anpr_err err = cut(grey, r->text, r->light_text, margin_x, strip);
-	return err ? err : clean(strip, w);
+	normalise(strip, r->light_text && share <= LIGHT_TEXT_MAX_SHARE);
+	return clean(strip, w);
 }
