@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "binarize.h"
+#include "median.h"
 
 /* Character height as a fraction of plate width (UK: 79 mm of 520 mm; EU plates are alike). */
 #define CHAR_PER_PLATE_WIDTH 0.152f
@@ -265,8 +266,6 @@ static size_t filter_pieces(const anpr_component *comps, size_t n, int w, int h,
 	return np;
 }
 
-static float median(float *v, int n);
-
 /*
  * Widens a line over the pieces that continue it at either end. Blurred
  * glyphs fuse into one wide component (often a whole group, "JUL"), which the
@@ -282,7 +281,7 @@ static void extend_line(const piece *p, size_t np, const blob *b, line *l)
 	l->x1 = last->x1;
 	for (int i = 0; i < l->n; i++)
 		hs[i] = b[l->members[i]].h;
-	float h = median(hs, l->n);
+	float h = anpr_median(hs, (size_t)l->n);
 	float slope = (last->cy - first->cy) / fmaxf(last->cx - first->cx, 1.0f);
 	float reach = 1.6f * h, overlap = 0.15f * h;
 
@@ -373,19 +372,6 @@ static float background(const anpr_image *img, const blob *b, const line *l, flo
 	return 0.3f + 0.7f * even * apart;
 }
 
-static float median(float *v, int n)
-{
-	/* n is at most MAX_LINE_BLOBS: insertion sort. */
-	for (int i = 1; i < n; i++) {
-		float x = v[i];
-		int j = i - 1;
-		for (; j >= 0 && v[j] > x; j--)
-			v[j + 1] = v[j];
-		v[j + 1] = x;
-	}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Fits the line's geometry and a plate-likeness score; false when it is not plate-like. */
 static bool describe_line(const anpr_image *img, const blob *b, line *l, float inv_scale)
 {
@@ -401,7 +387,7 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 		sxx += p->cx * p->cx;
 		sxy += p->cx * p->cy;
 	}
-	float h = median(hs, n);
+	float h = anpr_median(hs, (size_t)n);
 	float den = n * sxx - sx * sx;
 	float slope = den > 1e-3f ? (n * sxy - sx * sy) / den : 0;
 	float icpt = (sy - slope * sx) / n;
@@ -425,7 +411,7 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 		thin += (p->x1 - p->x0) < 0.3f * p->h;
 	}
 	hvar /= n;
-	float gmed = ng ? median(gaps, ng) : 0;
+	float gmed = ng ? anpr_median(gaps, (size_t)ng) : 0;
 
 	/* Most plates carry 5 to 8 glyphs; short lines are more often clutter. */
 	float count_score = n >= 5 && n <= 9 ? 1.0f : n == 4 ? 0.7f : n == 3 ? 0.35f : n <= 12 ? 0.6f : 0.2f;

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "median.h"
+
 /*
  * Margins around the glyphs, in glyph heights: room for Tesseract to see clean
  * background. The side margin is a whole glyph height so that a first or last
@@ -75,43 +77,29 @@ static void normalise(anpr_image *s, bool invert)
 }
 
 /*
- * Share of the pixels in the rectangle [x0, x1) x [y0, y1) that are lighter
- * than its Otsu level. Inside the glyph row of a dark-on-light plate the
- * background is the larger part; of a light-on-dark one, the smaller.
+ * Share of the pixels in the rectangle r of s that are lighter than its Otsu
+ * level, into *share. Inside the glyph row of a dark-on-light plate the
+ * background is the larger part; of a light-on-dark one, the smaller. mask is
+ * work memory.
  */
-static float light_share(const anpr_image *s, int x0, int x1, int y0, int y1)
+static anpr_err light_share(const anpr_image *s, anpr_rect r, anpr_image *mask, float *share)
 {
-	uint32_t hist[256] = { 0 };
-	uint32_t total = 0;
-	double sum = 0;
+	anpr_image band = { 0 };
+	double level;
+	size_t light = 0;
+	anpr_err err = anpr_image_view(s, r, &band);
 
-	for (int y = y0; y < y1; y++) {
-		const uint8_t *row = s->data + (size_t)y * s->stride;
-		for (int x = x0; x < x1; x++)
-			hist[row[x]]++;
+	if (!err)
+		err = anpr_cv_threshold(&band, mask, 0, ANPR_CV_THRESH_OTSU, &level);
+	if (err)
+		return err;
+	for (int y = 0; y < mask->height; y++) {
+		const uint8_t *row = mask->data + (size_t)y * mask->stride;
+		for (int x = 0; x < mask->width; x++)
+			light += row[x] != 0;
 	}
-	for (int i = 0; i < 256; i++) {
-		total += hist[i];
-		sum += (double)i * hist[i];
-	}
-	if (total == 0)
-		return 0.5f;
-	/* Otsu: the level that maximises the between-class variance. */
-	double sum_lo = 0, best = -1;
-	uint32_t n_lo = 0, light = 0;
-	for (int t = 0; t < 255; t++) {
-		n_lo += hist[t];
-		sum_lo += (double)t * hist[t];
-		if (n_lo == 0 || n_lo == total)
-			continue;
-		double m_lo = sum_lo / n_lo, m_hi = (sum - sum_lo) / (total - n_lo);
-		double between = (double)n_lo * (double)(total - n_lo) * (m_lo - m_hi) * (m_lo - m_hi);
-		if (between > best) {
-			best = between;
-			light = total - n_lo;
-		}
-	}
-	return (float)light / (float)total;
+	*share = (float)light / (float)((size_t)mask->width * (size_t)mask->height);
+	return ANPR_ERR_OK;
 }
 
 /*
@@ -158,19 +146,6 @@ static void whiten(anpr_image *s, const uint32_t *members, size_t n)
 		uint32_t x = members[k] % (uint32_t)s->width, y = members[k] / (uint32_t)s->width;
 		s->data[(size_t)y * s->stride + x] = 255;
 	}
-}
-
-/* Median of v[0..n-1], n >= 1; sorts v. */
-static float median_of(float *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		float x = v[i];
-		size_t j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* Bounding box of a flooded shape. */
@@ -309,7 +284,7 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 	 */
 	if (nkept < 3)
 		return ANPR_ERR_OK;
-	float med = median_of(hs, nkept);
+	float med = anpr_median(hs, nkept);
 	for (size_t i = 0; i < nkept; i++) {
 		bool left = false, right = false;
 		if (kept_h[i] >= SHORT_SHAPE * med)
@@ -379,7 +354,11 @@ anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_regi
 	 * strip's own glyph row says which part is background.
 	 */
 	int bx0 = (int)lroundf(mx * k), by0 = (int)lroundf(my * k);
-	float share = light_share(strip, bx0, out_w - bx0, by0, out_h - by0);
+	anpr_rect band = { bx0, by0, out_w - 2 * bx0, out_h - 2 * by0 };
+	float share;
+	err = light_share(strip, band, &w->mask, &share);
+	if (err)
+		return err;
 	normalise(strip, r->light_text && share <= LIGHT_TEXT_MAX_SHARE);
 	return clean(strip, w);
 }
