@@ -153,6 +153,11 @@ typedef struct shape_box {
 	int x0, y0, x1, y1;
 } shape_box;
 
+static int box_height(const shape_box *b)
+{
+	return b->y1 - b->y0 + 1;
+}
+
 /*
  * Floods the 8-connected shape of mask value from (255 for a fresh mask) at
  * start, marking it to; lists its pixels (index y * width + x) in members and
@@ -248,17 +253,17 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 	erase_runs(s, mask);
 	part_from_edges(s, mask, work);
 
-	/* Glyph-sized shapes kept by the first pass: where each starts, and its height. */
+	/* Glyph-sized shapes kept by the first pass: where each starts, its box, its height. */
 	uint32_t kept_at[MAX_KEPT];
-	float kept_h[MAX_KEPT], hs[MAX_KEPT];
 	shape_box kept_box[MAX_KEPT];
+	float hs[MAX_KEPT];
 	size_t nkept = 0;
 	for (size_t start = 0; start < npx; start++) {
 		if (mask->data[(start / (size_t)w) * mask->stride + start % (size_t)w] != 255)
 			continue;
 		shape_box b;
 		size_t nm = flood(mask, start, 255, 128, work, &b);
-		int sh = b.y1 - b.y0 + 1;
+		int sh = box_height(&b);
 		bool edge = b.y0 == 0 || b.y1 == h - 1 ||
 			    ((b.x0 == 0 || b.x1 == w - 1) && sh > ANPR_STRIP_CHAR_PX / 2);
 		bool small = sh < ANPR_STRIP_CHAR_PX * 45 / 100;
@@ -266,8 +271,8 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		if (!edge && !small && !tall) {
 			if (nkept < MAX_KEPT) {
 				kept_at[nkept] = (uint32_t)start;
-				kept_h[nkept] = hs[nkept] = (float)sh;
 				kept_box[nkept] = b;
+				hs[nkept] = (float)sh;
 				nkept++;
 			}
 			continue;
@@ -284,13 +289,14 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 	 */
 	if (nkept < 3)
 		return ANPR_ERR_OK;
-	float med = anpr_median(hs, nkept);
+	/* hs is sorted by the median; the boxes keep each shape's own height. */
+	float short_h = SHORT_SHAPE * anpr_median(hs, nkept);
 	for (size_t i = 0; i < nkept; i++) {
 		bool left = false, right = false;
-		if (kept_h[i] >= SHORT_SHAPE * med)
+		if ((float)box_height(&kept_box[i]) >= short_h)
 			continue;
 		for (size_t j = 0; j < nkept; j++) {
-			if (kept_h[j] < SHORT_SHAPE * med)
+			if ((float)box_height(&kept_box[j]) < short_h)
 				continue;
 			left = left || kept_box[j].x1 < kept_box[i].x0;
 			right = right || kept_box[j].x0 > kept_box[i].x1;
