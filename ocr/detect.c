@@ -38,6 +38,10 @@
 #define MAX_PIECES 6000
 /* A line may be widened over fused glyphs up to this many glyph heights wide each (see extend_line). */
 #define PIECE_MAX_WIDTH 4.5f
+/* A line of two glyphs needs blank plate this many glyph heights past each (see pair_on_plate). */
+#define PAIR_BLANK 1.2f
+/* ... and its glyphs this many grey levels apart from the plate. */
+#define PAIR_CONTRAST 50.0f
 /* Threshold offset inside a plate body, after local stretching: glyphs there may be faint. */
 #define BODY_OFFSET 8.0
 
@@ -396,8 +400,12 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 
 	float x0 = l->x0, x1 = l->x1;
 	float width = x1 - x0;
-	/* A plate line is wider than tall: at least about 1.5 glyph heights of text. */
-	if (width < 1.5f * h)
+	/*
+	 * A plate line is wider than tall: at least about 1.5 glyph heights of
+	 * text, or 1.1 for a short mark of two glyphs set close ("J1"), which
+	 * collect_lines() has checked for blank plate on both sides.
+	 */
+	if (width < (n == 2 ? 1.1f : 1.5f) * h)
 		return false;
 
 	/* Regular spacing and steady heights are what separate plates from clutter. */
@@ -414,7 +422,7 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 	float gmed = ng ? anpr_median(gaps, (size_t)ng) : 0;
 
 	/* Most plates carry 5 to 8 glyphs; short lines are more often clutter. */
-	float count_score = n >= 5 && n <= 9 ? 1.0f : n == 4 ? 0.7f : n == 3 ? 0.35f : n <= 12 ? 0.6f : 0.2f;
+	float count_score = n >= 5 && n <= 9 ? 1.0f : n == 4 ? 0.7f : n <= 3 ? 0.35f : n <= 12 ? 0.6f : 0.2f;
 	float score = count_score * (1 - fminf(hvar * 3, 0.8f));
 	/* Mostly thin bars is a grille or railing, not text. */
 	if (thin > 0.6f * n)
@@ -457,6 +465,57 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 	return score > 0.05f;
 }
 
+/*
+ * Whether a line of only two glyphs sits on a plate. A short mark ("N 6",
+ * "J 1") is centred on a plate of the usual size, so blank plate runs on
+ * for more than a glyph height past both glyphs, as even as the plate above
+ * and below them and well apart from the ink; two glyph-like blobs on a
+ * sign, a badge or a grille seldom have that. img is the level the blobs
+ * were found in.
+ */
+static bool pair_on_plate(const anpr_image *img, const blob *b, const line *l)
+{
+	const blob *p = &b[l->members[0]], *q = &b[l->members[l->n - 1]];
+	float h = fmaxf(p->h, q->h);
+	float slope = (q->cy - p->cy) / fmaxf(q->cx - p->cx, 1.0f);
+	float x0 = l->x0, x1 = l->x1, y0 = p->cy - slope * p->cx;
+
+	/* Blank plate past each end: 0.3 to PAIR_BLANK glyph heights out, the whole glyph row. */
+	if (x0 - PAIR_BLANK * h < 0 || x1 + PAIR_BLANK * h >= (float)img->width || y0 + slope * x0 - h < 0 ||
+	    y0 + slope * x1 + h >= (float)img->height)
+		return false;
+	/* The plate's level: the median of the bands just above and below the glyphs. */
+	enum { ALONG = 16 };
+	float plate[2 * ALONG];
+	for (int i = 0; i < ALONG; i++) {
+		float x = x0 + (x1 - x0) * ((float)i + 0.5f) / ALONG, y = y0 + slope * x;
+		plate[2 * i] = pixel(img, x, y - 0.6f * h);
+		plate[2 * i + 1] = pixel(img, x, y + 0.6f * h);
+	}
+	float level = anpr_median(plate, 2 * ALONG);
+	float ink = 0;
+	for (int k = 0; k < 2; k++) {
+		const blob *g = &b[l->members[k == 0 ? 0 : l->n - 1]];
+		float best = l->light ? 0 : 255;
+		for (float y = g->y0; y < g->y1; y += 1)
+			best =
+			    l->light ? fmaxf(best, pixel(img, g->cx, y)) : fminf(best, pixel(img, g->cx, y));
+		ink += best / 2;
+	}
+	float contrast = fabsf(level - ink);
+	if (contrast < PAIR_CONTRAST)
+		return false;
+	int n = 0, blank = 0;
+	for (float d = 0.3f * h; d <= PAIR_BLANK * h; d += 0.1f * h)
+		for (int side = 0; side < 2; side++) {
+			float x = side ? x1 + d : x0 - d, y = y0 + slope * x;
+			for (int row = -1; row <= 1; row++, n++)
+				blank += fabsf(pixel(img, x, y + 0.35f * h * (float)row) - level) <
+					 0.3f * contrast;
+		}
+	return (float)blank >= 0.9f * (float)n;
+}
+
 /* Collects the chains of mutually linked blobs into lines. */
 static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, const piece *p, size_t np, bool light,
 			    float inv_scale, line *lines, size_t nl, size_t cap)
@@ -469,9 +528,11 @@ static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, const pie
 		l->light = light;
 		for (int k = (int)i; k >= 0 && l->n < MAX_LINE_BLOBS; k = b[k].right)
 			l->members[l->n++] = k;
-		if (l->n < 3)
+		if (l->n < 2)
 			continue;
 		extend_line(p, np, b, l);
+		if (l->n == 2 && !pair_on_plate(img, b, l))
+			continue;
 		if (describe_line(img, b, l, inv_scale))
 			nl++;
 	}

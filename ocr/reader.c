@@ -141,11 +141,14 @@ static float line_certainty(const anpr_ocr_line *line)
 /*
  * How much the evidence beyond the text supports a plate: real plates carry
  * five or more symbols, and the detector's glyph count agrees with the OCR's.
+ * Two symbols are a short mark, not a fragment of a longer row, only where
+ * the detector found a line of exactly two glyphs: it takes those only with
+ * blank plate past both (detect.c); they then count as three.
  */
 static float evidence(const char *text, int n_blobs)
 {
 	int len = (int)strlen(text);
-	float f = len >= 5 ? 1.0f : len == 4 ? 0.7f : len == 3 ? 0.35f : 0.1f;
+	float f = len >= 5 ? 1.0f : len == 4 ? 0.7f : len == 3 || (len == 2 && n_blobs == 2) ? 0.35f : 0.1f;
 	int d = abs(len - n_blobs);
 
 	return f * (d <= 1 ? 1.0f : d == 2 ? 0.6f : 0.3f);
