@@ -30,6 +30,14 @@
 #define MARGIN_ROWS ((int)(MARGIN_Y * ANPR_STRIP_CHAR_PX + 0.5f))
 /* A shape shorter than this share of the median glyph-sized shape is no glyph (clean()). */
 #define SHORT_SHAPE 0.60f
+/*
+ * A shape at least SOLID_MIN_W px wide that fills SOLID_FILL of its box is a
+ * block; first in the row and over BAND_HEIGHT times the glyphs' height, a
+ * national band (clean()). Bold blurred glyphs fill up to about 0.9.
+ */
+#define SOLID_MIN_W (ANPR_STRIP_CHAR_PX * 2 / 5)
+#define SOLID_FILL 0.92f
+#define BAND_HEIGHT 1.1f
 /* Shapes clean() weighs against each other; a strip holds at most about 16 glyphs and their pieces. */
 #define MAX_KEPT 64
 /* Longest strip, in glyph heights; a plate line is at most about ten glyphs and spaces. */
@@ -257,6 +265,7 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 	uint32_t kept_at[MAX_KEPT];
 	shape_box kept_box[MAX_KEPT];
 	float hs[MAX_KEPT];
+	bool kept_solid[MAX_KEPT];
 	size_t nkept = 0;
 	for (size_t start = 0; start < npx; start++) {
 		if (mask->data[(start / (size_t)w) * mask->stride + start % (size_t)w] != 255)
@@ -270,9 +279,12 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		bool tall = sh > ANPR_STRIP_CHAR_PX * 3 / 2;
 		if (!edge && !small && !tall) {
 			if (nkept < MAX_KEPT) {
+				int bw = b.x1 - b.x0 + 1;
 				kept_at[nkept] = (uint32_t)start;
 				kept_box[nkept] = b;
 				hs[nkept] = (float)sh;
+				kept_solid[nkept] =
+				    bw >= SOLID_MIN_W && (float)nm >= SOLID_FILL * (float)(bw * sh);
 				nkept++;
 			}
 			continue;
@@ -280,6 +292,23 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		whiten(s, work->members, nm);
 	}
 
+	/* The glyphs of a plate are all one height; shapes that are not glyphs stand out from it. */
+	if (nkept < 3)
+		return ANPR_ERR_OK;
+	/* hs is sorted by the median; the boxes keep each shape's own height. */
+	float median_h = anpr_median(hs, nkept), short_h = SHORT_SHAPE * median_h;
+	/*
+	 * A solid block first in the row, taller than the glyphs, is a national
+	 * band running the plate's height, its letters a hole or two in it.
+	 */
+	size_t first = 0;
+	for (size_t i = 1; i < nkept; i++)
+		first = kept_box[i].x0 < kept_box[first].x0 ? i : first;
+	if (kept_solid[first] && (float)box_height(&kept_box[first]) > BAND_HEIGHT * median_h) {
+		shape_box b;
+		size_t nm = flood(mask, kept_at[first], 128, 64, work, &b);
+		whiten(s, work->members, nm);
+	}
 	/*
 	 * The glyphs of a plate are all one height. A kept shape well short of
 	 * their median, with glyph-high shapes on both sides, is an emblem or a
@@ -287,10 +316,6 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 	 * registration seal), not a glyph. At the row's ends such shapes are left
 	 * alone: there they are as often a glyph cut short by the strip's edge.
 	 */
-	if (nkept < 3)
-		return ANPR_ERR_OK;
-	/* hs is sorted by the median; the boxes keep each shape's own height. */
-	float short_h = SHORT_SHAPE * anpr_median(hs, nkept);
 	for (size_t i = 0; i < nkept; i++) {
 		bool left = false, right = false;
 		if ((float)box_height(&kept_box[i]) >= short_h)

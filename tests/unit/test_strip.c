@@ -2,8 +2,8 @@
 /*
  * strip: cut margins (a glyph the detector left out of the row is still cut
  * whole), polarity from the strip itself, glyphs kept whole where the plate
- * border or a taller-than-measured glyph reaches the strip's edge, limits and
- * errors.
+ * border or a taller-than-measured glyph reaches the strip's edge, emblems and
+ * national bands whitened, limits and errors.
  */
 #include <math.h>
 #include <stdio.h>
@@ -164,6 +164,21 @@ int main(void)
 	const uint8_t *mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
 	CHECK(mid_row[sx0 + (int)((float)(mid_x + 2 - X0) * kx)] == 255);
 	CHECK(mid_row[sx0 + (int)((float)(end_x + 2 - X0) * kx)] < 128);
+
+	/*
+	 * A national band before the first glyph: a solid block taller than the
+	 * glyphs, its letter a hole in it. Whitened, and the glyphs kept.
+	 */
+	anpr_image_free(&frame);
+	draw_plate(&frame, PITCH / 3);
+	int band_x = X0 - 14;
+	fill(&frame, band_x, band_x + 10, Y0 - 3, Y0 + GLYPH_H + 3, 30);
+	fill(&frame, band_x + 4, band_x + 6, Y0 + GLYPH_H - 3, Y0 + GLYPH_H, 220);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
+	CHECK(mid_row[sx0 + (int)((float)(band_x + 5 - X0) * kx)] == 255);
+	CHECK(mid_row[sx0 + (int)((float)(PITCH / 6) * kx)] < 128);
 
 	anpr_image_free(&strip);
 	anpr_image_free(&frame);
