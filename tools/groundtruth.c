@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Strict parsers for benchmark ground truth (.txt rows and VOC boxes). */
+/* Strict parsers for benchmark ground truth (.txt rows, VOC boxes, anpr-synth manifests). */
 #include "groundtruth.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,25 @@ static int parse_int(const char *s, size_t n, int *out)
 	return 0;
 }
 
+/* Splits a line of ll bytes at its tabs into up to max fields; returns how many (max + 1 when more). */
+static int split_tabs(const char *line, size_t ll, const char **f, size_t *fl, int max)
+{
+	int nf = 0;
+	const char *start = line;
+
+	for (size_t i = 0; i <= ll; i++) {
+		if (i == ll || line[i] == '\t') {
+			if (nf == max)
+				return max + 1;
+			f[nf] = start;
+			fl[nf] = (size_t)(line + i - start);
+			nf++;
+			start = line + i + 1;
+		}
+	}
+	return nf;
+}
+
 anpr_err anpr_gt_parse_txt(const char *data, size_t len, anpr_gt_plate *out, size_t max, size_t *n,
 			   char *diag, size_t diag_len)
 {
@@ -52,21 +73,7 @@ anpr_err anpr_gt_parse_txt(const char *data, size_t len, anpr_gt_plate *out, siz
 
 		const char *f[6];
 		size_t fl[6];
-		int nf = 0;
-		const char *start = line;
-		for (size_t i = 0; i <= ll; i++) {
-			if (i == ll || line[i] == '\t') {
-				if (nf == 6) {
-					nf++;
-					break;
-				}
-				f[nf] = start;
-				fl[nf] = (size_t)(line + i - start);
-				nf++;
-				start = line + i + 1;
-			}
-		}
-		if (nf != 6) {
+		if (split_tabs(line, ll, f, fl, 6) != 6) {
 			snprintf(diag, diag_len, "line %u: expected 6 tab-separated fields", lineno);
 			return ANPR_ERR_FORMAT;
 		}
@@ -175,8 +182,96 @@ anpr_err anpr_gt_parse_voc(const char *data, size_t len, anpr_gt_plate *out, siz
 	return ANPR_ERR_OK;
 }
 
-/* Reads a whole small file; ANPR_ERR_NOT_FOUND when it does not exist. */
-static anpr_err read_small(const char *path, char **buf, size_t *len)
+/* Whether s (n bytes) is plate text as displayed: groups of A-Z and 0-9 parted by single spaces. */
+static bool display_text(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool alnum = (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9');
+		if (!alnum && (s[i] != ' ' || s[i + 1] == ' '))
+			return false;
+	}
+	return true;
+}
+
+/* The widest manifest read; anpr-synth writes about fifty columns. */
+#define MANIFEST_MAX_COLUMNS 256
+
+anpr_err anpr_gt_parse_manifest(const char *data, size_t len, anpr_gt_display *out, size_t max, size_t *n,
+				char *diag, size_t diag_len)
+{
+	unsigned lineno = 0;
+	size_t pos = 0;
+	int fcol = -1, dcol = -1;
+
+	if ((!data && len) || !out || !n)
+		return ANPR_ERR_INVAL;
+	*n = 0;
+	while (pos < len) {
+		const char *line = data + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+		pos += ll + (nl != NULL);
+		lineno++;
+		if (ll && line[ll - 1] == '\r')
+			ll--;
+		if (ll == 0 || line[0] == '#')
+			continue;
+
+		const char *f[MANIFEST_MAX_COLUMNS];
+		size_t fl[MANIFEST_MAX_COLUMNS];
+		int nf = split_tabs(line, ll, f, fl, MANIFEST_MAX_COLUMNS);
+		if (nf > MANIFEST_MAX_COLUMNS) {
+			snprintf(diag, diag_len, "line %u: more than %d columns", lineno,
+				 MANIFEST_MAX_COLUMNS);
+			return ANPR_ERR_FORMAT;
+		}
+		if (fcol < 0) {
+			for (int i = 0; i < nf; i++) {
+				if (fl[i] == 4 && !memcmp(f[i], "file", 4) && fcol < 0)
+					fcol = i;
+				if (fl[i] == 7 && !memcmp(f[i], "display", 7) && dcol < 0)
+					dcol = i;
+			}
+			if (fcol < 0 || dcol < 0) {
+				snprintf(diag, diag_len,
+					 "line %u: the header names no file or no display column", lineno);
+				return ANPR_ERR_FORMAT;
+			}
+			continue;
+		}
+		if (nf <= fcol || nf <= dcol) {
+			snprintf(diag, diag_len, "line %u: fewer columns than the header", lineno);
+			return ANPR_ERR_FORMAT;
+		}
+		if (*n == max) {
+			snprintf(diag, diag_len, "line %u: more than %zu rows", lineno, max);
+			return ANPR_ERR_FORMAT;
+		}
+		anpr_gt_display *r = &out[*n];
+		size_t flen = fl[fcol], dlen = fl[dcol];
+		if (flen == 0 || flen >= sizeof(r->file) || memchr(f[fcol], '/', flen) ||
+		    memchr(f[fcol], '\0', flen)) {
+			snprintf(diag, diag_len, "line %u: bad file name", lineno);
+			return ANPR_ERR_FORMAT;
+		}
+		if (dlen >= sizeof(r->display) || !display_text(f[dcol], dlen)) {
+			snprintf(diag, diag_len, "line %u: display text is not A-Z, 0-9 in spaced groups",
+				 lineno);
+			return ANPR_ERR_FORMAT;
+		}
+		memcpy(r->file, f[fcol], flen);
+		r->file[flen] = '\0';
+		memcpy(r->display, f[dcol], dlen);
+		r->display[dlen] = '\0';
+		(*n)++;
+	}
+	return ANPR_ERR_OK; /* only comments and blank lines: no rows, not an error */
+}
+
+/* Reads a whole file of at most cap bytes; ANPR_ERR_NOT_FOUND when it does not exist. */
+static anpr_err read_small(const char *path, size_t cap, char **buf, size_t *len)
 {
 	struct stat sb;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -187,7 +282,7 @@ static anpr_err read_small(const char *path, char **buf, size_t *len)
 		return errno == ENOENT ? ANPR_ERR_NOT_FOUND : ANPR_ERR_IO;
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
 		goto out;
-	if (sb.st_size > ANPR_GT_MAX_FILE) {
+	if ((uintmax_t)sb.st_size > cap) {
 		err = ANPR_ERR_TOO_BIG;
 		goto out;
 	}
@@ -226,15 +321,34 @@ anpr_err anpr_gt_load(const char *image_path, anpr_gt_plate *out, size_t max, si
 		return ANPR_ERR_INVAL;
 	memcpy(path, image_path, stem);
 	strcpy(path + stem, ".txt");
-	err = read_small(path, &buf, &len);
+	err = read_small(path, ANPR_GT_MAX_FILE, &buf, &len);
 	if (err == ANPR_ERR_OK) {
 		err = anpr_gt_parse_txt(buf, len, out, max, n, why, sizeof(why));
 	} else if (err == ANPR_ERR_NOT_FOUND) {
 		strcpy(path + stem, ".xml");
-		err = read_small(path, &buf, &len);
+		err = read_small(path, ANPR_GT_MAX_FILE, &buf, &len);
 		if (err == ANPR_ERR_OK)
 			err = anpr_gt_parse_voc(buf, len, out, max, n, why, sizeof(why));
 	}
+	if (err && err != ANPR_ERR_NOT_FOUND)
+		snprintf(diag, diag_len, "%s: %s", path, why[0] ? why : anpr_strerror(err));
+	free(buf);
+	return err;
+}
+
+anpr_err anpr_gt_load_manifest(const char *dir, anpr_gt_display *out, size_t max, size_t *n, char *diag,
+			       size_t diag_len)
+{
+	char path[PATH_MAX], why[256] = "";
+	char *buf = NULL;
+	size_t len = 0;
+
+	*n = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/manifest.tsv", dir) >= sizeof(path))
+		return ANPR_ERR_INVAL;
+	anpr_err err = read_small(path, ANPR_GT_MAX_MANIFEST, &buf, &len);
+	if (err == ANPR_ERR_OK)
+		err = anpr_gt_parse_manifest(buf, len, out, max, n, why, sizeof(why));
 	if (err && err != ANPR_ERR_NOT_FOUND)
 		snprintf(diag, diag_len, "%s: %s", path, why[0] ? why : anpr_strerror(err));
 	free(buf);

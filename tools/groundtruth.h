@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Ground truth for benchmark images: the OpenALPR .txt format and Pascal VOC .xml boxes. */
+/* Ground truth for benchmark images: the OpenALPR .txt format, Pascal VOC .xml boxes, anpr-synth manifests. */
 #ifndef ANPR_GROUNDTRUTH_H
 #define ANPR_GROUNDTRUTH_H
 
@@ -39,5 +39,34 @@ ANPR_MUST_CHECK anpr_err anpr_gt_parse_voc(const char *data, size_t len, anpr_gt
  */
 ANPR_MUST_CHECK anpr_err anpr_gt_load(const char *image_path, anpr_gt_plate *out, size_t max, size_t *n,
 				      char *diag, size_t diag_len);
+
+/* Largest anpr-synth manifest read: 200,000 rows of a few hundred bytes. */
+#define ANPR_GT_MAX_MANIFEST (64 * 1024 * 1024)
+
+/* One image of an anpr-synth plates set and its plate as displayed, with the group space. */
+typedef struct anpr_gt_display {
+	char file[128];
+	char display[ANPR_VRM_BUF + 4];
+} anpr_gt_display;
+
+/*
+ * Parses the file and display columns of an anpr-synth plates manifest
+ * (manifest.tsv: '#' comment lines, a tab-separated header that names the
+ * columns, then one row per image; blank lines allowed). Writes up to max
+ * rows and their count to *n. Returns ANPR_ERR_FORMAT with "line N: reason"
+ * in diag for a header without those columns, a row short of them, an empty
+ * or overlong field, a file name with a '/', display text other than A-Z and
+ * 0-9 in groups with single spaces, or more than max rows. Any thread.
+ */
+ANPR_MUST_CHECK anpr_err anpr_gt_parse_manifest(const char *data, size_t len, anpr_gt_display *out,
+						size_t max, size_t *n, char *diag, size_t diag_len);
+
+/*
+ * Loads DIR/manifest.tsv. ANPR_ERR_NOT_FOUND when there is none;
+ * ANPR_ERR_TOO_BIG beyond ANPR_GT_MAX_MANIFEST; parse errors as above with
+ * the file name in diag.
+ */
+ANPR_MUST_CHECK anpr_err anpr_gt_load_manifest(const char *dir, anpr_gt_display *out, size_t max, size_t *n,
+					       char *diag, size_t diag_len);
 
 #endif

@@ -14,13 +14,15 @@
  * and 0.7 glyph heights, alternately) and written as OUTDIR/cut_NNNNN.png with
  * OUTDIR/cut_NNNNN.gt.txt. The text is the plate as displayed, with its group
  * space, from DIR/manifest.tsv (anpr-synth plates: columns file and display)
- * when the folder has one, else the ground truth's text. Labelled plates the
- * detector misses are counted and skipped: no strip can teach those.
+ * when the folder has one (a manifest that does not parse stops the run,
+ * naming its file and line), else the ground truth's text. Labelled plates
+ * the detector misses are counted and skipped: no strip can teach those.
  *
  * Exit status: 0 done (prints counts), 1 an error, 2 usage.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,80 +36,13 @@
 #define MAX_REGIONS 16
 #define MAX_MANIFEST_ROWS 200000
 
-typedef struct display_row {
-	char file[128];
-	char display[ANPR_VRM_BUF + 4];
-} display_row;
-
 typedef struct counts {
 	long images, plates, cut, missed, unlabelled;
 } counts;
 
 static int by_file(const void *a, const void *b)
 {
-	return strcmp(((const display_row *)a)->file, ((const display_row *)b)->file);
-}
-
-/* Column index of name in a tab-separated header line, or -1. */
-static int column(const char *header, const char *name)
-{
-	int i = 0;
-	for (const char *p = header; p; i++) {
-		const char *end = strchr(p, '\t');
-		size_t len = end ? (size_t)(end - p) : strcspn(p, "\r\n");
-		if (len == strlen(name) && strncmp(p, name, len) == 0)
-			return i;
-		p = end ? end + 1 : NULL;
-	}
-	return -1;
-}
-
-/* Field i of a tab-separated line into out; false when the line is shorter or the field too long. */
-static int field(const char *line, int i, char *out, size_t cap)
-{
-	const char *p = line;
-	for (int k = 0; k < i; k++) {
-		p = strchr(p, '\t');
-		if (!p)
-			return 0;
-		p++;
-	}
-	size_t len = strcspn(p, "\t\r\n");
-	if (len == 0 || len >= cap)
-		return 0;
-	memcpy(out, p, len);
-	out[len] = '\0';
-	return 1;
-}
-
-/* Loads DIR/manifest.tsv's file -> display column into rows (sorted); *n = 0 when it has none. */
-static void load_manifest(const char *dir, display_row *rows, size_t *n)
-{
-	char path[4096], line[4096];
-	int fcol = -1, dcol = -1;
-
-	*n = 0;
-	snprintf(path, sizeof(path), "%s/manifest.tsv", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f) && *n < MAX_MANIFEST_ROWS) {
-		if (line[0] == '#')
-			continue;
-		if (fcol < 0) {
-			fcol = column(line, "file");
-			dcol = column(line, "display");
-			if (fcol < 0 || dcol < 0)
-				break;
-			continue;
-		}
-		display_row *r = &rows[*n];
-		if (field(line, fcol, r->file, sizeof(r->file)) &&
-		    field(line, dcol, r->display, sizeof(r->display)))
-			(*n)++;
-	}
-	fclose(f);
-	qsort(rows, *n, sizeof(*rows), by_file);
+	return strcmp(((const anpr_gt_display *)a)->file, ((const anpr_gt_display *)b)->file);
 }
 
 static int is_image(const char *name)
@@ -128,7 +63,7 @@ static int write_text(const char *path, const char *text)
 
 /* Cuts the labelled plates of one image; returns 0 on a write error. */
 static int cut_image(const char *dir, const char *name, const char *outdir, anpr_detector *det,
-		     anpr_strip_work *w, const display_row *rows, size_t nrows, counts *c)
+		     anpr_strip_work *w, const anpr_gt_display *rows, size_t nrows, counts *c)
 {
 	char path[4096], diag[256];
 	anpr_gt_plate gt[ANPR_GT_MAX_PLATES];
@@ -154,9 +89,10 @@ static int cut_image(const char *dir, const char *name, const char *outdir, anpr
 		if (!text[0])
 			continue;
 		c->plates++;
-		display_row key = { 0 };
+		anpr_gt_display key = { 0 };
 		snprintf(key.file, sizeof(key.file), "%s", name);
-		const display_row *row = nrows ? bsearch(&key, rows, nrows, sizeof(*rows), by_file) : NULL;
+		const anpr_gt_display *row =
+		    nrows ? bsearch(&key, rows, nrows, sizeof(*rows), by_file) : NULL;
 		if (row && ngt == 1)
 			text = row->display;
 		const anpr_plate_region *hit = NULL;
@@ -197,7 +133,7 @@ static int by_name(const void *a, const void *b)
 
 /* Cuts every labelled image of dir, in name order (the output numbering is then reproducible). */
 static int cut_dir(const char *dir, const char *outdir, anpr_detector *det, anpr_strip_work *w,
-		   display_row *rows, counts *c)
+		   anpr_gt_display *rows, counts *c)
 {
 	size_t nrows = 0, n = 0, cap = 0;
 	char **names = NULL;
@@ -229,8 +165,15 @@ static int cut_dir(const char *dir, const char *outdir, anpr_detector *det, anpr
 	}
 	closedir(d);
 	if (ok) {
+		char diag[PATH_MAX + 256];
+		anpr_err err =
+		    anpr_gt_load_manifest(dir, rows, MAX_MANIFEST_ROWS, &nrows, diag, sizeof(diag));
+		if (err && err != ANPR_ERR_NOT_FOUND) {
+			fprintf(stderr, "anpr-ocr-cut: %s\n", diag);
+			ok = 0;
+		}
 		qsort(names, n, sizeof(*names), by_name);
-		load_manifest(dir, rows, &nrows);
+		qsort(rows, nrows, sizeof(*rows), by_file);
 		for (size_t i = 0; i < n && ok; i++)
 			ok = cut_image(dir, names[i], outdir, det, w, rows, nrows, c);
 	} else {
@@ -246,7 +189,7 @@ int main(int argc, char **argv)
 {
 	anpr_detector *det = NULL;
 	anpr_strip_work *w = NULL;
-	display_row *rows = NULL;
+	anpr_gt_display *rows = NULL;
 	counts c = { 0 };
 	int ok = 1;
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: both ground-truth parsers over arbitrary bytes. */
+/* Fuzz target: the ground-truth parsers (.txt, VOC, anpr-synth manifest) over arbitrary bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < n; i++)
 			if (gt[i].w < 1 || gt[i].h < 1 || gt[i].text[0])
 				abort();
+	}
+	anpr_gt_display rows[8];
+	if (anpr_gt_parse_manifest((const char *)data, size, rows, 8, &n, diag, sizeof(diag)) ==
+	    ANPR_ERR_OK) {
+		for (size_t i = 0; i < n; i++) {
+			size_t dl = strlen(rows[i].display);
+			if (!rows[i].file[0] || strchr(rows[i].file, '/') || dl == 0 ||
+			    rows[i].display[0] == ' ' || rows[i].display[dl - 1] == ' ' ||
+			    strstr(rows[i].display, "  "))
+				abort();
+		}
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Ground-truth parsers and JSON escaping: the formats of ../shared/data and hostile input. */
+/* Ground-truth parsers and JSON escaping: the formats of ../shared/data, anpr-synth manifests, hostile input. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -107,6 +107,61 @@ static void test_load(void)
 	rmdir(dir);
 }
 
+static anpr_err manifest(const char *s, anpr_gt_display *rows, size_t *n, char *diag)
+{
+	return anpr_gt_parse_manifest(s, strlen(s), rows, 2, n, diag, 256);
+}
+
+static void test_manifest(void)
+{
+	anpr_gt_display rows[2];
+	size_t n;
+	char diag[256] = "", dir[] = "/tmp/anpr-gt-XXXXXX", path[128];
+
+	CHECK_INT(manifest("# anpr-synth plates seed=1\nindex\tfile\tvrm\tdisplay\n0\ta.jpg\tAB12CDE\tAB12 "
+			   "CDE\r\n\n1\tb.jpg\tN6\tN 6",
+			   rows, &n, diag),
+		  ANPR_ERR_OK);
+	CHECK_INT(n, 2);
+	CHECK_STR(rows[0].file, "a.jpg");
+	CHECK_STR(rows[0].display, "AB12 CDE");
+	CHECK_STR(rows[1].display, "N 6");
+	CHECK_INT(manifest("# only a comment\n", rows, &n, diag), ANPR_ERR_OK);
+	CHECK_INT(n, 0);
+
+	CHECK_INT(manifest("index\tvrm\n0\tAB12CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_STR(diag, "line 1: the header names no file or no display column");
+	CHECK_INT(manifest("file\tdisplay\n\na.jpg\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_STR(diag, "line 3: fewer columns than the header");
+	CHECK_INT(manifest("file\tdisplay\n../a.jpg\tAB12 CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_STR(diag, "line 2: bad file name");
+	CHECK_INT(manifest("file\tdisplay\n\tAB12 CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_STR(diag, "line 2: bad file name");
+	CHECK_INT(manifest("file\tdisplay\na.jpg\tAB12  CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_STR(diag, "line 2: display text is not A-Z, 0-9 in spaced groups");
+	CHECK_INT(manifest("file\tdisplay\na.jpg\tab12 cde\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_INT(manifest("file\tdisplay\na.jpg\t AB12\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_INT(manifest("file\tdisplay\na.jpg\t\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_INT(manifest("file\tdisplay\na\tA\nb\tB\nc\tC\n", rows, &n, diag), ANPR_ERR_FORMAT);
+	CHECK_STR(diag, "line 4: more than 2 rows");
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(anpr_gt_load_manifest(dir, rows, 2, &n, diag, sizeof(diag)), ANPR_ERR_NOT_FOUND);
+	snprintf(path, sizeof(path), "%s/manifest.tsv", dir);
+	FILE *f = fopen(path, "w");
+	fputs("file\tdisplay\na.jpg\tAB_12\n", f);
+	fclose(f);
+	CHECK_INT(anpr_gt_load_manifest(dir, rows, 2, &n, diag, sizeof(diag)), ANPR_ERR_FORMAT);
+	CHECK_CONTAINS(diag, "manifest.tsv: line 2: display text");
+	f = fopen(path, "w");
+	fputs("file\tdisplay\na.jpg\tAB12 CDE\n", f);
+	fclose(f);
+	CHECK_INT(anpr_gt_load_manifest(dir, rows, 2, &n, diag, sizeof(diag)), ANPR_ERR_OK);
+	CHECK_INT(n, 1);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_json(void)
 {
 	char *buf = NULL;
@@ -126,6 +181,7 @@ int main(void)
 	test_txt();
 	test_voc();
 	test_load();
+	test_manifest();
 	test_json();
 	return check_summary();
 }
