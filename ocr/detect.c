@@ -495,7 +495,7 @@ static bool pair_on_plate(const anpr_image *img, const blob *b, const line *l)
 	float level = anpr_median(plate, 2 * ALONG);
 	float ink = 0;
 	for (int k = 0; k < 2; k++) {
-		const blob *g = &b[l->members[k == 0 ? 0 : l->n - 1]];
+		const blob *g = k ? q : p;
 		float best = l->light ? 0 : 255;
 		for (float y = g->y0; y < g->y1; y += 1)
 			best =

@@ -310,11 +310,11 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		whiten(s, work->members, nm);
 	}
 	/*
-	 * The glyphs of a plate are all one height. A kept shape well short of
-	 * their median, with glyph-high shapes on both sides, is an emblem or a
-	 * seal between the glyph groups (the Slovak coat of arms, a German
-	 * registration seal), not a glyph. At the row's ends such shapes are left
-	 * alone: there they are as often a glyph cut short by the strip's edge.
+	 * A kept shape well short of the glyphs' median height, with glyph-high
+	 * shapes on both sides, is an emblem or a seal between the glyph groups
+	 * (the Slovak coat of arms, a German registration seal), not a glyph. At
+	 * the row's ends such shapes are left alone: there they are as often a
+	 * glyph cut short by the strip's edge.
 	 */
 	for (size_t i = 0; i < nkept; i++) {
 		bool left = false, right = false;
