@@ -51,23 +51,34 @@ static int split_tabs(const char *line, size_t ll, const char **f, size_t *fl, i
 	return nf;
 }
 
+/*
+ * The line at data[*pos..len), without its LF or CR LF: returns its start
+ * and its length in *ll, and moves *pos past it; NULL when none is left.
+ */
+static const char *next_line(const char *data, size_t len, size_t *pos, size_t *ll)
+{
+	if (*pos >= len)
+		return NULL;
+	const char *line = data + *pos;
+	const char *nl = memchr(line, '\n', len - *pos);
+	*ll = nl ? (size_t)(nl - line) : len - *pos;
+	*pos += *ll + (nl != NULL);
+	if (*ll && line[*ll - 1] == '\r')
+		(*ll)--;
+	return line;
+}
+
 anpr_err anpr_gt_parse_txt(const char *data, size_t len, anpr_gt_plate *out, size_t max, size_t *n,
 			   char *diag, size_t diag_len)
 {
 	unsigned lineno = 0;
-	size_t pos = 0;
+	size_t pos = 0, ll;
 
 	if ((!data && len) || !out || !n)
 		return ANPR_ERR_INVAL;
 	*n = 0;
-	while (pos < len) {
-		const char *line = data + pos;
-		const char *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) : len - pos;
-		pos += ll + (nl != NULL);
+	for (const char *line; (line = next_line(data, len, &pos, &ll)) != NULL;) {
 		lineno++;
-		if (ll && line[ll - 1] == '\r')
-			ll--;
 		if (ll == 0)
 			continue;
 
@@ -195,6 +206,11 @@ static bool display_text(const char *s, size_t n)
 	return true;
 }
 
+static int by_file(const void *a, const void *b)
+{
+	return strcmp(((const anpr_gt_display *)a)->file, ((const anpr_gt_display *)b)->file);
+}
+
 /* The widest manifest read; anpr-synth writes about fifty columns. */
 #define MANIFEST_MAX_COLUMNS 256
 
@@ -202,20 +218,14 @@ anpr_err anpr_gt_parse_manifest(const char *data, size_t len, anpr_gt_display *o
 				char *diag, size_t diag_len)
 {
 	unsigned lineno = 0;
-	size_t pos = 0;
+	size_t pos = 0, ll;
 	int fcol = -1, dcol = -1;
 
 	if ((!data && len) || !out || !n)
 		return ANPR_ERR_INVAL;
 	*n = 0;
-	while (pos < len) {
-		const char *line = data + pos;
-		const char *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) : len - pos;
-		pos += ll + (nl != NULL);
+	for (const char *line; (line = next_line(data, len, &pos, &ll)) != NULL;) {
 		lineno++;
-		if (ll && line[ll - 1] == '\r')
-			ll--;
 		if (ll == 0 || line[0] == '#')
 			continue;
 
@@ -267,7 +277,24 @@ anpr_err anpr_gt_parse_manifest(const char *data, size_t len, anpr_gt_display *o
 		r->display[dlen] = '\0';
 		(*n)++;
 	}
-	return ANPR_ERR_OK; /* only comments and blank lines: no rows, not an error */
+	/* Sorted by file for anpr_gt_find_display(); a file listed twice would be ambiguous. */
+	qsort(out, *n, sizeof(*out), by_file);
+	for (size_t i = 1; i < *n; i++)
+		if (!strcmp(out[i - 1].file, out[i].file)) {
+			snprintf(diag, diag_len, "%s is listed twice", out[i].file);
+			return ANPR_ERR_FORMAT;
+		}
+	return ANPR_ERR_OK; /* with only comments and blank lines: no rows, not an error */
+}
+
+const anpr_gt_display *anpr_gt_find_display(const anpr_gt_display *rows, size_t n, const char *file)
+{
+	anpr_gt_display key;
+
+	if (!rows || !n || !file || strlen(file) >= sizeof(key.file))
+		return NULL;
+	strcpy(key.file, file);
+	return bsearch(&key, rows, n, sizeof(*rows), by_file);
 }
 
 /* Reads a whole file of at most cap bytes; ANPR_ERR_NOT_FOUND when it does not exist. */

@@ -56,10 +56,14 @@ typedef struct anpr_gt_display {
  * rows and their count to *n. Returns ANPR_ERR_FORMAT with "line N: reason"
  * in diag for a header without those columns, a row short of them, an empty
  * or overlong field, a file name with a '/', display text other than A-Z and
- * 0-9 in groups with single spaces, or more than max rows. Any thread.
+ * 0-9 in groups with single spaces, more than max rows, or a file listed
+ * twice. The rows come out sorted by file. Any thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_gt_parse_manifest(const char *data, size_t len, anpr_gt_display *out,
 						size_t max, size_t *n, char *diag, size_t diag_len);
+
+/* The row for file among n rows from anpr_gt_parse_manifest(), or NULL. */
+const anpr_gt_display *anpr_gt_find_display(const anpr_gt_display *rows, size_t n, const char *file);
 
 /*
  * Loads DIR/manifest.tsv. ANPR_ERR_NOT_FOUND when there is none;

@@ -40,11 +40,6 @@ typedef struct counts {
 	long images, plates, cut, missed, unlabelled;
 } counts;
 
-static int by_file(const void *a, const void *b)
-{
-	return strcmp(((const anpr_gt_display *)a)->file, ((const anpr_gt_display *)b)->file);
-}
-
 static int is_image(const char *name)
 {
 	const char *dot = strrchr(name, '.');
@@ -89,10 +84,7 @@ static int cut_image(const char *dir, const char *name, const char *outdir, anpr
 		if (!text[0])
 			continue;
 		c->plates++;
-		anpr_gt_display key = { 0 };
-		snprintf(key.file, sizeof(key.file), "%s", name);
-		const anpr_gt_display *row =
-		    nrows ? bsearch(&key, rows, nrows, sizeof(*rows), by_file) : NULL;
+		const anpr_gt_display *row = anpr_gt_find_display(rows, nrows, name);
 		if (row && ngt == 1)
 			text = row->display;
 		const anpr_plate_region *hit = NULL;
@@ -173,7 +165,6 @@ static int cut_dir(const char *dir, const char *outdir, anpr_detector *det, anpr
 			ok = 0;
 		}
 		qsort(names, n, sizeof(*names), by_name);
-		qsort(rows, nrows, sizeof(*rows), by_file);
 		for (size_t i = 0; i < n && ok; i++)
 			ok = cut_image(dir, names[i], outdir, det, w, rows, nrows, c);
 	} else {

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t dl = strlen(rows[i].display);
 			if (!rows[i].file[0] || strchr(rows[i].file, '/') || dl == 0 ||
 			    rows[i].display[0] == ' ' || rows[i].display[dl - 1] == ' ' ||
-			    strstr(rows[i].display, "  "))
+			    strstr(rows[i].display, "  ") ||
+			    (i > 0 && strcmp(rows[i - 1].file, rows[i].file) >= 0))
 				abort();
 		}
 	}

@@ -129,21 +129,36 @@ static void test_manifest(void)
 	CHECK_INT(manifest("# only a comment\n", rows, &n, diag), ANPR_ERR_OK);
 	CHECK_INT(n, 0);
 
-	CHECK_INT(manifest("index\tvrm\n0\tAB12CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_STR(diag, "line 1: the header names no file or no display column");
-	CHECK_INT(manifest("file\tdisplay\n\na.jpg\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_STR(diag, "line 3: fewer columns than the header");
-	CHECK_INT(manifest("file\tdisplay\n../a.jpg\tAB12 CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_STR(diag, "line 2: bad file name");
-	CHECK_INT(manifest("file\tdisplay\n\tAB12 CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_STR(diag, "line 2: bad file name");
-	CHECK_INT(manifest("file\tdisplay\na.jpg\tAB12  CDE\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_STR(diag, "line 2: display text is not A-Z, 0-9 in spaced groups");
-	CHECK_INT(manifest("file\tdisplay\na.jpg\tab12 cde\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_INT(manifest("file\tdisplay\na.jpg\t AB12\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_INT(manifest("file\tdisplay\na.jpg\t\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_INT(manifest("file\tdisplay\na\tA\nb\tB\nc\tC\n", rows, &n, diag), ANPR_ERR_FORMAT);
-	CHECK_STR(diag, "line 4: more than 2 rows");
+	/* Refused, each with the reason given ("" where only the refusal is checked). */
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "index\tvrm\n0\tAB12CDE\n", "line 1: the header names no file or no display column" },
+		{ "file\tdisplay\n\na.jpg\n", "line 3: fewer columns than the header" },
+		{ "file\tdisplay\n../a.jpg\tAB12 CDE\n", "line 2: bad file name" },
+		{ "file\tdisplay\n\tAB12 CDE\n", "line 2: bad file name" },
+		{ "file\tdisplay\na.jpg\tAB12  CDE\n",
+		  "line 2: display text is not A-Z, 0-9 in spaced groups" },
+		{ "file\tdisplay\na.jpg\tab12 cde\n", "" },
+		{ "file\tdisplay\na.jpg\t AB12\n", "" },
+		{ "file\tdisplay\na.jpg\t\n", "" },
+		{ "file\tdisplay\na\tA\nb\tB\nc\tC\n", "line 4: more than 2 rows" },
+		{ "file\tdisplay\nb.jpg\tA\nb.jpg\tB\n", "b.jpg is listed twice" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		diag[0] = '\0';
+		CHECK_INT(manifest(bad[i].text, rows, &n, diag), ANPR_ERR_FORMAT);
+		CHECK(diag[0] != '\0');
+		if (bad[i].why[0])
+			CHECK_STR(diag, bad[i].why);
+	}
+
+	/* Rows come out sorted by file, and are found by name. */
+	CHECK_INT(manifest("file\tdisplay\nz.jpg\tZ 1\na.jpg\tA 1\n", rows, &n, diag), ANPR_ERR_OK);
+	CHECK_STR(rows[0].file, "a.jpg");
+	CHECK_STR(anpr_gt_find_display(rows, n, "z.jpg")->display, "Z 1");
+	CHECK(anpr_gt_find_display(rows, n, "y.jpg") == NULL);
+	CHECK(anpr_gt_find_display(rows, 0, "a.jpg") == NULL);
 
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK_INT(anpr_gt_load_manifest(dir, rows, 2, &n, diag, sizeof(diag)), ANPR_ERR_NOT_FOUND);
