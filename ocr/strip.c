@@ -28,6 +28,15 @@
 #define LONG_RUN_Y (ANPR_STRIP_CHAR_PX * 27 / 20)
 /* Rows at the strip's top and bottom where part_from_edges() cuts shapes that reach the edge. */
 #define MARGIN_ROWS ((int)(MARGIN_Y * ANPR_STRIP_CHAR_PX + 0.5f))
+/*
+ * An occluder in front of the plate (a tow bar, a bike rack's arm) is a dark
+ * vertical bar through the whole strip: in a column of it at least this share
+ * of the margin rows above and below the glyph row is ink, where a glyph's
+ * stem reaches a few rows at most. Bars up to OCCLUDER_MAX_W px wide are
+ * parted from the glyphs they cross (part_occluders()).
+ */
+#define OCCLUDER_FILL 0.80f
+#define OCCLUDER_MAX_W (ANPR_STRIP_CHAR_PX / 2)
 /* A shape shorter than this share of the median glyph-sized shape is no glyph (clean()). */
 #define SHORT_SHAPE 0.60f
 /*
@@ -147,6 +156,56 @@ static void erase_runs(anpr_image *s, anpr_image *mask)
 	}
 }
 
+/* True when column x of the ink mask is an occluder's: ink in most of the margin rows, above and below. */
+static bool occluder_column(const anpr_image *mask, int x)
+{
+	int h = mask->height, above = 0, below = 0;
+
+	for (int y = 0; y < MARGIN_ROWS; y++) {
+		above += mask->data[(size_t)y * mask->stride + (size_t)x] == 255;
+		below += mask->data[(size_t)(h - 1 - y) * mask->stride + (size_t)x] == 255;
+	}
+	return (float)above >= OCCLUDER_FILL * MARGIN_ROWS && (float)below >= OCCLUDER_FILL * MARGIN_ROWS;
+}
+
+/*
+ * Parts the narrow occluders that cross the strip from the glyphs they touch.
+ * Fused with a glyph, a bar makes one shape from the strip's top to its
+ * bottom, and clean() would whiten the glyph with it. Each bar's columns are
+ * painted over: in the glyph row, a pixel with ink on both sides of the bar
+ * becomes ink (a stroke running behind it), every other pixel plate.
+ */
+static void part_occluders(anpr_image *s, anpr_image *mask)
+{
+	int w = s->width, h = s->height;
+
+	if (h <= 2 * MARGIN_ROWS)
+		return;
+	for (int x0 = 1; x0 < w - 1;) {
+		if (!occluder_column(mask, x0)) {
+			x0++;
+			continue;
+		}
+		int x1 = x0;
+		while (x1 + 1 < w && occluder_column(mask, x1 + 1))
+			x1++;
+		if (x1 + 1 < w && x1 - x0 + 1 <= OCCLUDER_MAX_W && !occluder_column(mask, x0 - 1)) {
+			for (int y = 0; y < h; y++) {
+				uint8_t *m = mask->data + (size_t)y * mask->stride,
+					*p = s->data + (size_t)y * s->stride;
+				bool behind = y >= MARGIN_ROWS && y < h - MARGIN_ROWS && m[x0 - 1] == 255 &&
+					      m[x1 + 1] == 255;
+				uint8_t v = p[x0 - 1] > p[x1 + 1] ? p[x0 - 1] : p[x1 + 1];
+				for (int x = x0; x <= x1; x++) {
+					m[x] = behind ? 255 : 0;
+					p[x] = behind ? v : 255;
+				}
+			}
+		}
+		x0 = x1 + 1;
+	}
+}
+
 /* Sets the listed pixels (index y * width + x) of s to white. */
 static void whiten(anpr_image *s, const uint32_t *members, size_t n)
 {
@@ -258,6 +317,7 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		return err;
 	if (npx > ANPR_STRIP_MAX_PIXELS)
 		return ANPR_ERR_INVAL;
+	part_occluders(s, mask);
 	erase_runs(s, mask);
 	part_from_edges(s, mask, work);
 

@@ -3,7 +3,8 @@
  * strip: cut margins (a glyph the detector left out of the row is still cut
  * whole), polarity from the strip itself, glyphs kept whole where the plate
  * border or a taller-than-measured glyph reaches the strip's edge, emblems and
- * national bands whitened, limits and errors.
+ * national bands whitened, occluders crossing the plate parted from the
+ * glyphs, limits and errors.
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,6 +34,15 @@ static void fill(anpr_image *img, int x0, int x1, int y0, int y1, uint8_t v)
 {
 	for (int y = y0; y < y1; y++)
 		memset(img->data + (size_t)y * img->stride + x0, v, (size_t)(x1 - x0));
+}
+
+/* The test plate on a dark vehicle, a grey bar 4 px wide crossing both from frame column bar_x. */
+static void draw_occluded(anpr_image *img, int bar_x)
+{
+	draw_plate(img, GLYPH_W);
+	fill(img, 0, img->width, 0, Y0 - 6, 40);
+	fill(img, 0, img->width, Y0 + GLYPH_H + 6, img->height, 40);
+	fill(img, bar_x, bar_x + 4, 0, img->height, 100);
 }
 
 /* A text row over glyphs first..last (inclusive), as the detector reports one. */
@@ -179,6 +189,33 @@ int main(void)
 	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
 	CHECK(mid_row[sx0 + (int)((float)(band_x + 5 - X0) * kx)] == 255);
 	CHECK(mid_row[sx0 + (int)((float)(PITCH / 6) * kx)] < 128);
+
+	/*
+	 * An occluder, a grey bar crossing the plate and the dark vehicle above
+	 * and below it, through the middle of the fourth glyph: the glyph is
+	 * kept whole (the stroke behind the bar is ink on both sides of it), and
+	 * the bar above and below the glyphs is plate.
+	 */
+	anpr_image_free(&frame);
+	int bar_x = X0 + 3 * PITCH + GLYPH_W / 2 - 2;
+	draw_occluded(&frame, bar_x);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	int bar_sx = sx0 + (int)((float)(bar_x + 2 - X0) * kx);
+	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
+	CHECK(mid_row[bar_sx] < 128);
+	CHECK(strip.data[(size_t)(strip.height / 10) * strip.stride + (size_t)bar_sx] == 255);
+	CHECK(strip.data[(size_t)(strip.height * 9 / 10) * strip.stride + (size_t)bar_sx] == 255);
+
+	/* The same bar over the glyph's right edge: the glyph keeps its left part, and is not whitened with the bar. */
+	anpr_image_free(&frame);
+	bar_x = X0 + 3 * PITCH + GLYPH_W - 2;
+	draw_occluded(&frame, bar_x);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
+	CHECK(mid_row[sx0 + (int)((float)(3 * PITCH + 2) * kx)] < 128);
+	CHECK(mid_row[sx0 + (int)((float)(bar_x + 2 - X0) * kx)] == 255);
 
 	anpr_image_free(&strip);
 	anpr_image_free(&frame);
