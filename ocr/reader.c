@@ -35,15 +35,6 @@ static const float cuts_other[] = { 0.45f, ANPR_STRIP_MARGIN, 0.7f };
  * or an occluder the detector often finds one group of glyphs only.
  */
 #define FULL_ROW 5.8f
-/*
- * Evidence factor of a cut where an occluder crossed a glyph within the row
- * (ocr/strip.c paints it over): what the glyph behind it is, the OCR can
- * only guess from the rest of it (an O or a C behind a bar over its right
- * side). Such a read is held below 0.8 confidence (synthetic UK, 1,000: 1
- * of 767 reads at >= 0.9 lost, one wrong; clip stills, 918: 8 of 773 lost,
- * two of them wrong).
- */
-#define OCCLUDED 0.6f
 /* Smallest frame searched: a 60 px plate with some margin. */
 #define ANPR_READER_MIN_SIDE 32
 
@@ -299,12 +290,10 @@ static void read_cut(anpr_reader *r, const anpr_image *grey, const anpr_plate_re
 	if (anpr_grammar_rank(&line, r->cfg.country, guesses, ANPR_READ_MAX_CANDIDATES, &ng) != ANPR_ERR_OK)
 		return;
 	float cert = line_certainty(&line);
-	float hidden = r->work.occluded ? OCCLUDED : 1.0f;
 	for (size_t i = 0; i < ng; i++) {
 		memcpy(out[i].text, guesses[i].text, sizeof(out[i].text));
 		out[i].format = guesses[i].format;
-		out[i].raw =
-		    raw_score(guesses[i].score, cert, hidden * evidence(guesses[i].text, reg->n_chars));
+		out[i].raw = raw_score(guesses[i].score, cert, evidence(guesses[i].text, reg->n_chars));
 	}
 	*n = (int)ng;
 	/* The evidence factor depends on length, so it can reorder readings: keep them best first. */

@@ -37,12 +37,6 @@
  */
 #define OCCLUDER_FILL 0.80f
 #define OCCLUDER_MAX_W (ANPR_STRIP_CHAR_PX / 2)
-/* Occluders weighed in one strip; a plate behind more than a few is unreadable anyway. */
-#define MAX_OCCLUDERS 8
-/* Glyph shapes, within this share of the glyphs' median height, on both sides put an occluder within the row. */
-#define OCCLUDED_SIDE 0.8f
-/* ... and at least this share of it wide (a '1' is about 0.2): a sliver of plate border is no glyph. */
-#define OCCLUDED_SIDE_W 0.12f
 /* A shape shorter than this share of the median glyph-sized shape is no glyph (clean()). */
 #define SHORT_SHAPE 0.60f
 /*
@@ -174,26 +168,19 @@ static bool occluder_column(const anpr_image *mask, int x)
 	return (float)above >= OCCLUDER_FILL * MARGIN_ROWS && (float)below >= OCCLUDER_FILL * MARGIN_ROWS;
 }
 
-/* An occluder part_occluders() painted over: its columns, and whether glyph ink met it. */
-typedef struct occluder {
-	int x0, x1;
-	bool touching;
-} occluder;
-
 /*
  * Parts the narrow occluders that cross the strip from the glyphs they touch.
  * Fused with a glyph, a bar makes one shape from the strip's top to its
  * bottom, and clean() would whiten the glyph with it. Each bar's columns are
  * painted over: in the glyph row, a pixel with ink on both sides of the bar
- * becomes ink (a stroke running behind it), every other pixel plate. Lists
- * up to cap of them in out; returns how many.
+ * becomes ink (a stroke running behind it), every other pixel plate.
  */
-static int part_occluders(anpr_image *s, anpr_image *mask, occluder *out, int cap)
+static void part_occluders(anpr_image *s, anpr_image *mask)
 {
-	int w = s->width, h = s->height, n = 0;
+	int w = s->width, h = s->height;
 
 	if (h <= 2 * MARGIN_ROWS)
-		return 0;
+		return;
 	for (int x0 = 1; x0 < w - 1;) {
 		if (!occluder_column(mask, x0)) {
 			x0++;
@@ -203,26 +190,20 @@ static int part_occluders(anpr_image *s, anpr_image *mask, occluder *out, int ca
 		while (x1 + 1 < w && occluder_column(mask, x1 + 1))
 			x1++;
 		if (x1 + 1 < w && x1 - x0 + 1 <= OCCLUDER_MAX_W && !occluder_column(mask, x0 - 1)) {
-			int beside = 0;
 			for (int y = 0; y < h; y++) {
 				uint8_t *m = mask->data + (size_t)y * mask->stride,
 					*p = s->data + (size_t)y * s->stride;
-				bool row = y >= MARGIN_ROWS && y < h - MARGIN_ROWS;
-				bool behind = row && m[x0 - 1] == 255 && m[x1 + 1] == 255;
-				beside += row && (m[x0 - 1] == 255 || m[x1 + 1] == 255);
+				bool behind = y >= MARGIN_ROWS && y < h - MARGIN_ROWS && m[x0 - 1] == 255 &&
+					      m[x1 + 1] == 255;
 				uint8_t v = p[x0 - 1] > p[x1 + 1] ? p[x0 - 1] : p[x1 + 1];
 				for (int x = x0; x <= x1; x++) {
 					m[x] = behind ? 255 : 0;
 					p[x] = behind ? v : 255;
 				}
 			}
-			/* Ink beside the bar in a quarter of the glyph row: a glyph is partly behind it. */
-			if (n < cap)
-				out[n++] = (occluder){ x0, x1, beside * 4 >= h - 2 * MARGIN_ROWS };
 		}
 		x0 = x1 + 1;
 	}
-	return n;
 }
 
 /* Sets the listed pixels (index y * width + x) of s to white. */
@@ -336,8 +317,7 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		return err;
 	if (npx > ANPR_STRIP_MAX_PIXELS)
 		return ANPR_ERR_INVAL;
-	occluder bars[MAX_OCCLUDERS];
-	int nbars = part_occluders(s, mask, bars, MAX_OCCLUDERS);
+	part_occluders(s, mask);
 	erase_runs(s, mask);
 	part_from_edges(s, mask, work);
 
@@ -377,23 +357,6 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		return ANPR_ERR_OK;
 	/* hs is sorted by the median; the boxes keep each shape's own height. */
 	float median_h = anpr_median(hs, nkept), short_h = SHORT_SHAPE * median_h;
-	/*
-	 * An occluder within the row, touching a glyph, with glyphs on both sides
-	 * (not a band's solid block): part of a glyph is hidden.
-	 */
-	for (int i = 0; i < nbars; i++) {
-		bool left = false, right = false;
-		for (size_t j = 0; j < nkept; j++) {
-			float kh = (float)box_height(&kept_box[j]),
-			      kw = (float)(kept_box[j].x1 - kept_box[j].x0 + 1);
-			if (kept_solid[j] || kh < OCCLUDED_SIDE * median_h || kh > median_h / OCCLUDED_SIDE ||
-			    kw < OCCLUDED_SIDE_W * median_h)
-				continue;
-			left = left || kept_box[j].x1 < bars[i].x0;
-			right = right || kept_box[j].x0 > bars[i].x1;
-		}
-		work->occluded += bars[i].touching && left && right;
-	}
 	/*
 	 * A solid block first in the row, taller than the glyphs, is a national
 	 * band running the plate's height, its letters a hole or two in it.
@@ -451,8 +414,6 @@ anpr_err anpr_strip_extract_margin(const anpr_image *grey, const anpr_plate_regi
 	float len = (dist(t[0], t[1]) + dist(t[3], t[2])) / 2;
 	float h = (dist(t[0], t[3]) + dist(t[1], t[2])) / 2;
 
-	if (w)
-		w->occluded = 0;
 	if (!grey || grey->channels != 1 || h < 4 || len < h || len > MAX_STRIP_RATIO * h ||
 	    !(margin_x >= ANPR_STRIP_MIN_MARGIN && margin_x <= ANPR_STRIP_MAX_MARGIN))
 		return ANPR_ERR_INVAL;

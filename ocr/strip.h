@@ -25,7 +25,6 @@
  */
 typedef struct anpr_strip_work {
 	anpr_image mask;
-	int occluded; /* out: occluders that hid part of a glyph in the last strip extracted */
 	uint32_t stack[ANPR_STRIP_MAX_PIXELS];
 	uint32_t members[ANPR_STRIP_MAX_PIXELS];
 } anpr_strip_work;
@@ -38,10 +37,8 @@ void anpr_strip_work_free(anpr_strip_work *w);
  * glyphs ANPR_STRIP_CHAR_PX tall with a margin around them, inverted when the
  * plate has light characters, contrast stretched. strip is (re)allocated as
  * needed; dark shapes that cannot be glyphs (plate border, bolts, hyphens,
- * the EU stars) are whitened, and a narrow occluder crossing the plate (a tow
- * bar) is painted over; w->occluded counts those that hid part of a glyph
- * within the row. w is work memory. Returns ANPR_ERR_INVAL for a degenerate
- * region. Any thread, one strip per thread.
+ * the EU stars) are whitened. w is work memory. Returns ANPR_ERR_INVAL for a degenerate region. Any thread, one
+ * strip per thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_strip_extract(const anpr_image *grey, const anpr_plate_region *r,
 					    anpr_image *strip, anpr_strip_work *w);

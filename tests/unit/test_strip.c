@@ -36,16 +36,10 @@ static void fill(anpr_image *img, int x0, int x1, int y0, int y1, uint8_t v)
 		memset(img->data + (size_t)y * img->stride + x0, v, (size_t)(x1 - x0));
 }
 
-/*
- * The test plate on a dark vehicle, a grey bar 4 px wide crossing both from
- * frame column bar_x. Each glyph has a notch in its top-left corner: a glyph,
- * not a solid block.
- */
+/* The test plate on a dark vehicle, a grey bar 4 px wide crossing both from frame column bar_x. */
 static void draw_occluded(anpr_image *img, int bar_x)
 {
 	draw_plate(img, GLYPH_W);
-	for (int g = 0; g < N_GLYPHS; g++)
-		fill(img, X0 + g * PITCH, X0 + g * PITCH + 5, Y0, Y0 + 6, 220);
 	fill(img, 0, img->width, 0, Y0 - 6, 40);
 	fill(img, 0, img->width, Y0 + GLYPH_H + 6, img->height, 40);
 	fill(img, bar_x, bar_x + 4, 0, img->height, 100);
@@ -89,7 +83,6 @@ int main(void)
 	CHECK_INT(anpr_strip_extract(&frame, &r, &strip, &work), ANPR_ERR_OK);
 	CHECK_INT(strip.height, ANPR_STRIP_CHAR_PX * 8 / 5);
 	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
-	CHECK_INT(work.occluded, 0);
 	int wide = strip.width;
 
 	/* A tight cut clips it to a sliver at the edge, which cleaning whitens. */
@@ -208,7 +201,6 @@ int main(void)
 	draw_occluded(&frame, bar_x);
 	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
 	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
-	CHECK_INT(work.occluded, 1); /* the reader's confidence is held down */
 	int bar_sx = sx0 + (int)((float)(bar_x + 2 - X0) * kx);
 	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
 	CHECK(mid_row[bar_sx] < 128);
@@ -224,14 +216,6 @@ int main(void)
 	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
 	CHECK(mid_row[sx0 + (int)((float)(3 * PITCH + 2) * kx)] < 128);
 	CHECK(mid_row[sx0 + (int)((float)(bar_x + 2 - X0) * kx)] == 255);
-	CHECK_INT(work.occluded, 1);
-
-	/* A bar past the last glyph (a pole, the plate's frame) is painted over too, but hides no glyph. */
-	anpr_image_free(&frame);
-	draw_occluded(&frame, X0 + (N_GLYPHS - 1) * PITCH + GLYPH_W + 6);
-	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
-	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
-	CHECK_INT(work.occluded, 0);
 
 	anpr_image_free(&strip);
 	anpr_image_free(&frame);
