@@ -217,6 +217,15 @@ int main(void)
 	CHECK(mid_row[sx0 + (int)((float)(3 * PITCH + 2) * kx)] < 128);
 	CHECK(mid_row[sx0 + (int)((float)(bar_x + 2 - X0) * kx)] == 255);
 
+	/* A bar past the last glyph (a pole, the plate's frame) is painted over and leaves the glyphs alone. */
+	anpr_image_free(&frame);
+	bar_x = X0 + (N_GLYPHS - 1) * PITCH + GLYPH_W + 6;
+	draw_occluded(&frame, bar_x);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
+	CHECK(mid_row[sx0 + (int)((float)(bar_x + 2 - X0) * kx)] == 255);
+
 	anpr_image_free(&strip);
 	anpr_image_free(&frame);
 	anpr_strip_work_free(&work);
