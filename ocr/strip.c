@@ -181,7 +181,7 @@ static void part_occluders(anpr_image *s, anpr_image *mask)
 
 	if (h <= 2 * MARGIN_ROWS)
 		return;
-	for (int x0 = 1; x0 < w - 1;) {
+	for (int x0 = 0; x0 < w;) {
 		if (!occluder_column(mask, x0)) {
 			x0++;
 			continue;
@@ -189,7 +189,8 @@ static void part_occluders(anpr_image *s, anpr_image *mask)
 		int x1 = x0;
 		while (x1 + 1 < w && occluder_column(mask, x1 + 1))
 			x1++;
-		if (x1 + 1 < w && x1 - x0 + 1 <= OCCLUDER_MAX_W && !occluder_column(mask, x0 - 1)) {
+		/* A run at the strip's side has no plate beyond it to paint from: left to the cleaning. */
+		if (x0 > 0 && x1 < w - 1 && x1 - x0 + 1 <= OCCLUDER_MAX_W) {
 			for (int y = 0; y < h; y++) {
 				uint8_t *m = mask->data + (size_t)y * mask->stride,
 					*p = s->data + (size_t)y * s->stride;

@@ -57,7 +57,8 @@ typedef struct anpr_gt_display {
  * in diag for a header without those columns, a row short of them, an empty
  * or overlong field, a file name with a '/', display text other than A-Z and
  * 0-9 in groups with single spaces, more than max rows, or a file listed
- * twice. The rows come out sorted by file. Any thread.
+ * twice (diag then names the file, not a line). The rows come out sorted by
+ * file. Any thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_gt_parse_manifest(const char *data, size_t len, anpr_gt_display *out,
 						size_t max, size_t *n, char *diag, size_t diag_len);
