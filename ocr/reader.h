@@ -79,4 +79,11 @@ void anpr_reader_close(anpr_reader *r);
 ANPR_MUST_CHECK anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_read *out,
 					  size_t max, size_t *n);
 
+/*
+ * Strips the reader has handed to the OCR since it was created, one per
+ * model that read each (each a Tesseract recognition of 5-10 ms): the
+ * figure that sets the reader's speed, for benchmarks.
+ */
+unsigned long anpr_reader_ocr_calls(const anpr_reader *r);
+
 #endif

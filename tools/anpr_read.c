@@ -287,14 +287,15 @@ static int run_bench(anpr_reader *r, const options *o)
 	/* Reading is scored over plates whose text is known; a boxes-only set has none. */
 	double tpct = b.with_text ? 100.0 / b.with_text : 0;
 	long rss = peak_rss_kib();
+	double calls = (double)anpr_reader_ocr_calls(r) / b.images;
 	if (o->json) {
 		printf("{\"dir\":");
 		anpr_json_write_string(stdout, o->bench_dir);
 		printf(",\"images\":%d,\"plates\":%d,\"found_pct\":%.1f,\"top1_pct\":%.1f,\"topn_pct\":%.1f,"
 		       "\"char_accuracy_pct\":%.1f,\"ms_median\":%.1f,\"ms_p90\":%.1f,\"peak_rss_mib\":%.1f,"
-		       "\"errors\":%d,\"skipped_narrow\":%d,\"calibration\":[",
+		       "\"ocr_calls_per_image\":%.1f,\"errors\":%d,\"skipped_narrow\":%d,\"calibration\":[",
 		       b.images, b.plates, b.found * pct, b.exact * tpct, b.topn * tpct, b.char_acc * tpct,
-		       med, p90, (double)rss / 1024, b.errors, b.skipped);
+		       med, p90, (double)rss / 1024, calls, b.errors, b.skipped);
 		for (int k = 0; k < 6; k++)
 			printf("%s{\"from\":%.2f,\"reads\":%d,\"right\":%d}", k ? "," : "",
 			       (double)bucket_lo[k], b.bucket_n[k], b.bucket_ok[k]);
@@ -313,6 +314,7 @@ static int run_bench(anpr_reader *r, const options *o)
 			printf("  reading           not scored (the ground truth has boxes only)\n");
 		}
 		printf("  ms/image          median %.1f, p90 %.1f\n", med, p90);
+		printf("  OCR calls/image   %.1f\n", calls);
 		printf("  peak RSS          %.1f MiB\n", (double)rss / 1024);
 		int hi_n = b.bucket_n[4] + b.bucket_n[5], hi_ok = b.bucket_ok[4] + b.bucket_ok[5];
 		printf("  confident reads   %d at >= 0.90, %.1f%% right\n", hi_n,
