@@ -30,6 +30,17 @@
 /* Real-time replay skips at most this many late frames in a row (see file_next). */
 #define MAX_CATCH_UP 4
 
+/*
+ * Real-time replay of MJPEG frames at least this large reads them lazily
+ * (anpr_video_lazy): decoded only when not dropped. Decoding a 4K frame
+ * alone takes 30 of its 40 ms on the 2-core x86 machines the harness runs on,
+ * so most are dropped and decoding them was wasted (4K clip: 6.5 frames a
+ * second read before, 13.5 after). Smaller frames are mostly kept, and
+ * imdecode's colour decode costs 1.5 times FFmpeg's (1080p60: 451 frames
+ * dropped eagerly, 676 lazily), so they are read eagerly.
+ */
+#define LAZY_MIN_PIXELS (3840L * 2160 / 2)
+
 /* A presentation time further than this past the previous one is taken as damage, not as a pause. */
 #define MAX_PTS_GAP_MS 10000
 
@@ -38,6 +49,7 @@ struct anpr_replay {
 	char *path;                  /* for messages */
 	int want_width, want_height; /* 0: any */
 	bool realtime, grey;
+	bool lazy;            /* FILE: frames decoded only when delivered (LAZY_MIN_PIXELS) */
 	double fps;           /* DIR: the images' rate; FILE: as recorded, or DEFAULT_FPS */
 	int64_t start_utc_ms; /* UTC of pts 0 */
 	int64_t mono_open_ms; /* anpr_clock_mono_ms() of pts 0 */
@@ -159,37 +171,46 @@ static int64_t file_pts(anpr_replay *r, int64_t raw_ms)
 	return pts;
 }
 
-/* Decodes the next frame into target and sets next_info. */
-static anpr_err file_decode(anpr_replay *r, anpr_image *target)
+/*
+ * Moves to the next frame and sets next_info. A lazy reader only reads the
+ * frame's bytes, decoded by file_retrieve(), so a frame dropped here costs
+ * next to nothing; otherwise the frame is decoded into target now. After
+ * ANPR_ERR_CLOSED the frame grabbed before is still the one held.
+ */
+static anpr_err file_grab(anpr_replay *r, anpr_image *target)
 {
 	int64_t raw_pts = 0;
 	anpr_err err;
 
 	if (r->ended)
 		return ANPR_ERR_CLOSED;
-	r->seq++;
-	err = anpr_video_read(r->video, target, &raw_pts);
+	err = r->lazy ? anpr_video_grab(r->video, &raw_pts) : anpr_video_read(r->video, target, &raw_pts);
 	if (err == ANPR_ERR_CLOSED && r->loops_left > 0 && r->have_pts) {
 		/* Once more from the start, the times running on from the end. */
 		anpr_video_info vi;
 		anpr_video_close(r->video);
 		r->video = NULL;
 		err = anpr_video_open(r->path, &r->video, &vi);
-		if (err) {
-			ANPR_LOGE("%s: cannot reopen for the next play: %s", r->path, anpr_strerror(err));
+		if (err || (r->lazy && !anpr_video_lazy(r->video))) {
+			ANPR_LOGE("%s: cannot reopen for the next play: %s", r->path,
+				  anpr_strerror(err ? err : ANPR_ERR_DECODE));
+			anpr_video_close(r->video);
+			r->video = NULL;
 			r->ended = true;
 			return ANPR_ERR_CLOSED;
 		}
 		r->loops_left--;
 		r->loop_base += r->last_pts + llround(1000.0 / r->fps);
 		r->have_pts = false;
-		err = anpr_video_read(r->video, target, &raw_pts);
+		err = r->lazy ? anpr_video_grab(r->video, &raw_pts)
+			      : anpr_video_read(r->video, target, &raw_pts);
 	}
 	if (err == ANPR_ERR_CLOSED) {
 		r->ended = true;
-		ANPR_LOGI("%s: end of clip after %llu frames", r->path, (unsigned long long)r->seq - 1);
+		ANPR_LOGI("%s: end of clip after %llu frames", r->path, (unsigned long long)r->seq);
 		return ANPR_ERR_CLOSED;
 	}
+	r->seq++;
 	if (err == ANPR_ERR_NOMEM)
 		return err;
 	if (err) {
@@ -197,9 +218,29 @@ static anpr_err file_decode(anpr_replay *r, anpr_image *target)
 			  (unsigned long long)r->seq - 1, anpr_strerror(err));
 		return ANPR_ERR_DECODE;
 	}
-	if (!size_ok(r, target))
+	if (!r->lazy && !size_ok(r, target))
 		return ANPR_ERR_DECODE;
 	fill_info(r, r->seq - 1, r->loop_base + file_pts(r, raw_pts), &r->next_info);
+	return ANPR_ERR_OK;
+}
+
+/* Decodes the frame last grabbed (next_info's) into target, for a lazy reader; an eager one has already. */
+static anpr_err file_retrieve(anpr_replay *r, anpr_image *target)
+{
+	if (!r->lazy)
+		return ANPR_ERR_OK;
+	if (!r->video)
+		return ANPR_ERR_CLOSED; /* a reopen for the next play failed: nothing is held */
+	anpr_err err = anpr_video_retrieve(r->video, target);
+	if (err == ANPR_ERR_NOMEM)
+		return err;
+	if (err) {
+		ANPR_LOGW("%s: frame %llu cannot be decoded (%s); skipped", r->path,
+			  (unsigned long long)r->next_info.seq, anpr_strerror(err));
+		return ANPR_ERR_DECODE;
+	}
+	if (!size_ok(r, target))
+		return ANPR_ERR_DECODE;
 	return ANPR_ERR_OK;
 }
 
@@ -210,7 +251,7 @@ static anpr_err file_next(anpr_replay *r, anpr_image *dst, anpr_frame_info *info
 	if (!r->pending) {
 		/* Colour frames go straight into dst; grey ones need a BGR frame to convert from. */
 		anpr_image *target = r->grey ? &r->stage : dst;
-		err = file_decode(r, target);
+		err = file_grab(r, target);
 		if (err)
 			return err;
 		/*
@@ -218,18 +259,22 @@ static anpr_err file_next(anpr_replay *r, anpr_image *dst, anpr_frame_info *info
 		 * already due, this one is skipped, as a live sensor's would be
 		 * (a gap in seq, counted as dropped by the pipeline). At most
 		 * MAX_CATCH_UP in a row, so frames keep coming even when decoding
-		 * alone is slower than the clip.
+		 * alone is slower than the clip. A lazy reader does not decode the
+		 * frames it skips.
 		 */
 		const int64_t period = llround(1000.0 / r->fps);
 		for (int n = 0; r->realtime && n < MAX_CATCH_UP &&
 				anpr_clock_mono_ms() >= r->mono_open_ms + r->next_info.pts_ms + period;
 		     n++) {
-			err = file_decode(r, target);
+			err = file_grab(r, target);
 			if (err == ANPR_ERR_CLOSED)
 				break; /* the end: the frame in hand is the clip's last */
 			if (err)
 				return err;
 		}
+		err = file_retrieve(r, target);
+		if (err)
+			return err;
 		r->pending = true;
 		r->staged = target == &r->stage;
 	}
@@ -287,11 +332,13 @@ static anpr_err file_open(anpr_replay *r, const anpr_source_cfg *cfg, anpr_sourc
 	geom->height = vi.height;
 	geom->fps = vi.fps;
 	r->fps = vi.fps > 0 ? vi.fps : DEFAULT_FPS;
+	r->lazy = r->realtime && (long)vi.width * vi.height >= LAZY_MIN_PIXELS && anpr_video_lazy(r->video);
 	if (r->want_width && (vi.width != r->want_width || vi.height != r->want_height))
 		ANPR_LOGW("%s: the clip is %dx%d but %dx%d is expected: every frame will be skipped",
 			  cfg->path, vi.width, vi.height, r->want_width, r->want_height);
-	ANPR_LOGI("replaying %s: %dx%d, %.3g fps, %lld frames%s", cfg->path, vi.width, vi.height, vi.fps,
-		  (long long)vi.frames, r->realtime ? ", in real time" : "");
+	ANPR_LOGI("replaying %s: %dx%d, %.3g fps, %lld frames%s%s", cfg->path, vi.width, vi.height, vi.fps,
+		  (long long)vi.frames, r->realtime ? ", in real time" : "",
+		  r->lazy ? ", decoding only the frames not dropped" : "");
 	return ANPR_ERR_OK;
 }
 

@@ -42,6 +42,31 @@ ANPR_MUST_CHECK anpr_err anpr_video_open(const char *path, anpr_video_reader **o
  */
 ANPR_MUST_CHECK anpr_err anpr_video_read(anpr_video_reader *r, anpr_image *dst, int64_t *pts_ms);
 
+/*
+ * anpr_video_read() in two steps, for a reader that drops frames it is too
+ * late for. anpr_video_grab() moves to the next frame and gives its
+ * presentation time (ANPR_ERR_CLOSED at the end); anpr_video_retrieve()
+ * decodes the frame last grabbed into dst as BGR, and still does after a grab
+ * that found the end. Each grab decodes (most codecs need every frame to
+ * decode the next) into the reader, and retrieve copies the frame out,
+ * unless the reader was made lazy. Returns ANPR_ERR_DECODE
+ * for a frame that cannot be decoded or whose size differs from the stream's,
+ * ANPR_ERR_INVAL before the first grab.
+ */
+ANPR_MUST_CHECK anpr_err anpr_video_grab(anpr_video_reader *r, int64_t *pts_ms);
+ANPR_MUST_CHECK anpr_err anpr_video_retrieve(anpr_video_reader *r, anpr_image *dst);
+
+/*
+ * Makes an MJPEG reader lazy, before its first grab: frames are read as their
+ * compressed bytes and decoded only when retrieved, so a frame grabbed and
+ * never retrieved costs next to nothing (4K: 0.1 ms against 30 ms). Frames
+ * that are retrieved cost more (libjpeg through imdecode, about 1.5 times
+ * FFmpeg's decoder), so it pays only when most frames are dropped. Times are
+ * then frame number over frame rate. Returns whether the reader is lazy: false
+ * for other codecs, an unknown frame rate, or after the first grab.
+ */
+bool anpr_video_lazy(anpr_video_reader *r);
+
 void anpr_video_close(anpr_video_reader *r);
 
 /*
