@@ -460,13 +460,14 @@ anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_re
 	/* Every region's first cut, then the rereads, which depend on the best first reading. */
 	float best_first = 0;
 	size_t ncut;
+	const float first_margin = region_cuts(r, &ncut)[0];
 	for (size_t i = 0; i < nreg; i++) {
 		first_read *fr = &r->first[i];
 		fr->n = 0;
 		fr->skip = r->cfg.want_read && !r->cfg.want_read(r->cfg.want_read_user, r->regions[i].plate);
 		if (fr->skip)
 			continue;
-		read_cut(r, grey, &r->regions[i], region_cuts(r, &ncut)[0], fr->best, &fr->n);
+		read_cut(r, grey, &r->regions[i], first_margin, fr->best, &fr->n);
 		if (fr->n > 0 && fr->best[0].raw > best_first)
 			best_first = fr->best[0].raw;
 	}
