@@ -26,9 +26,8 @@ struct anpr_video_reader {
 	 */
 	bool mjpeg, raw;
 	cv::Mat packet, frame;
-	bool grabbed;   /* a frame is held for retrieve */
-	int64_t index;  /* frames grabbed */
-	int64_t pts_ms; /* the held frame's */
+	bool grabbed;  /* a frame is held for retrieve */
+	int64_t index; /* frames grabbed */
 };
 
 struct anpr_video_writer {
@@ -108,15 +107,14 @@ anpr_err anpr_video_grab(anpr_video_reader *r, int64_t *pts_ms)
 		if (r->raw) {
 			if (!r->cap.retrieve(r->packet) || r->packet.empty() || r->packet.depth() != CV_8U)
 				return ANPR_ERR_DECODE;
-			r->pts_ms = std::llround(static_cast<double>(r->index - 1) * 1000.0 / r->fps);
+			*pts_ms = std::llround(static_cast<double>(r->index - 1) * 1000.0 / r->fps);
 		} else {
 			if (!r->cap.retrieve(r->frame))
 				return ANPR_ERR_DECODE;
 			double ms = r->cap.get(cv::CAP_PROP_POS_MSEC);
-			r->pts_ms = std::fabs(ms) < 1e15 ? std::llround(ms) : 0;
+			*pts_ms = std::fabs(ms) < 1e15 ? std::llround(ms) : 0;
 		}
 		r->grabbed = true;
-		*pts_ms = r->pts_ms;
 		return ANPR_ERR_OK;
 	});
 }
