@@ -146,7 +146,7 @@ static const char ie_codes[][3] = {
  * prefix marks into current ones (F568MHM read FS68MHM) more often than it rescued
  * a current mark.
  */
-#define SUBST_STRONG 0.1f /* classic plate-font look-alikes: O/0, I/1, S/5, B/8, Z/2, G/6 */
+#define SUBST_STRONG 0.1f /* classic plate-font look-alikes: O/0, I/1, S/5, B/8, Z/2, G/6; C for 0 */
 #define SUBST_WEAK 0.04f  /* shapes distinct in the plate font that blur alike: D/0, Q/0, A/4, T/7, T/1 */
 
 typedef struct lookalike {
@@ -176,6 +176,11 @@ static const lookalike lookalikes[N_SYM] = {
 	[LA_L('G')] = { { '6' }, { SUBST_STRONG } },
 	[LA_D('4')] = { { 'A' }, { SUBST_WEAK } },
 	[LA_L('A')] = { { '4' }, { SUBST_WEAK } },
+	/*
+	 * A 0 whose right side is hidden (an occluder, dirt) reads as C, and a C
+	 * where only a digit may stand (an Irish serial) is most likely that.
+	 */
+	[LA_L('C')] = { { '0' }, { SUBST_STRONG } },
 };
 
 /* ---- Templates ---- */

@@ -281,21 +281,17 @@ static void sort_scored(scored *s, int n)
 }
 
 /*
- * Cuts the region's row with side margins of margin glyph heights, reads it
- * and ranks the readings: up to ANPR_READ_MAX_CANDIDATES texts, best raw
- * score first, into out and their count into *n (0 when nothing on it passes
- * for a plate).
+ * Reads the strip in r->strip and ranks the readings: up to
+ * ANPR_READ_MAX_CANDIDATES texts, best raw score first, into out and their
+ * count into *n (0 when nothing on it passes for a plate).
  */
-static void read_cut(anpr_reader *r, const anpr_image *grey, const anpr_plate_region *reg, float margin,
-		     scored *out, int *n)
+static void read_ranked(anpr_reader *r, const anpr_plate_region *reg, scored *out, int *n)
 {
 	anpr_ocr_line line;
 	anpr_plate_guess guesses[ANPR_READ_MAX_CANDIDATES];
 	size_t ng = 0;
 
 	*n = 0;
-	if (anpr_strip_extract_margin(grey, reg, margin, &r->strip, &r->work) != ANPR_ERR_OK)
-		return;
 	if (read_strip(r, &line) != ANPR_ERR_OK || line.n == 0)
 		return;
 	if (anpr_grammar_rank(&line, r->cfg.country, guesses, ANPR_READ_MAX_CANDIDATES, &ng) != ANPR_ERR_OK)
@@ -309,6 +305,20 @@ static void read_cut(anpr_reader *r, const anpr_image *grey, const anpr_plate_re
 	*n = (int)ng;
 	/* The evidence factor depends on length, so it can reorder readings: keep them best first. */
 	sort_scored(out, *n);
+}
+
+/*
+ * Cuts the region's row with side margins of margin glyph heights, reads it
+ * and ranks the readings into out and *n as read_ranked(). With edges, an
+ * occluder's soft edge is painted over with it (anpr_strip_work).
+ */
+static void read_cut(anpr_reader *r, const anpr_image *grey, const anpr_plate_region *reg, float margin,
+		     bool edges, scored *out, int *n)
+{
+	*n = 0;
+	r->work.occluder_edges = edges;
+	if (anpr_strip_extract_margin(grey, reg, margin, &r->strip, &r->work) == ANPR_ERR_OK)
+		read_ranked(r, reg, out, n);
 }
 
 /* The region's text row length in glyph heights. */
@@ -386,7 +396,11 @@ static const float *region_cuts(const anpr_reader *r, size_t *n)
  * Finishes one region from its first cut's readings fr; false when nothing
  * on it passes for a plate. A doubtful first reading (REREAD_BELOW) worth
  * it (see REREAD_FLOOR) is read again from other cuts of the same row, and
- * the cuts vote.
+ * the cuts vote. The first cut leaves an occluder's soft edge as it is, the
+ * others paint it over (anpr_strip_work.occluder_edges): what lies under it
+ * is a guess either way, so a glyph that reads differently under the two
+ * is read with less confidence (RR56JHP's J, its hook under a bar's faded
+ * side, was read O at 0.75 by the first cut alone).
  */
 static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate_region *reg, first_read *fr,
 			float best_first, anpr_plate_read *out)
@@ -401,13 +415,13 @@ static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate
 	if (fr->n > 0 && worth_reread(best[0].raw, best_first)) {
 		int ncuts = 1;
 		for (size_t c = 1; c < ncut; c++) {
-			read_cut(r, grey, reg, cuts[c], other, &no);
+			read_cut(r, grey, reg, cuts[c], true, other, &no);
 			vote(best, &fr->n, ncuts++, other, no);
 		}
 		float m = (FULL_ROW - row_length(reg)) / 2;
 		if (m > ANPR_STRIP_MARGIN) {
-			read_cut(r, grey, reg, m < ANPR_STRIP_MAX_MARGIN ? m : ANPR_STRIP_MAX_MARGIN, other,
-				 &no);
+			read_cut(r, grey, reg, m < ANPR_STRIP_MAX_MARGIN ? m : ANPR_STRIP_MAX_MARGIN, true,
+				 other, &no);
 			vote(best, &fr->n, ncuts++, other, no);
 		}
 	}
@@ -467,7 +481,7 @@ anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_re
 		fr->skip = r->cfg.want_read && !r->cfg.want_read(r->cfg.want_read_user, r->regions[i].plate);
 		if (fr->skip)
 			continue;
-		read_cut(r, grey, &r->regions[i], first_margin, fr->best, &fr->n);
+		read_cut(r, grey, &r->regions[i], first_margin, false, fr->best, &fr->n);
 		if (fr->n > 0 && fr->best[0].raw > best_first)
 			best_first = fr->best[0].raw;
 	}

@@ -37,6 +37,8 @@
  */
 #define OCCLUDER_FILL 0.80f
 #define OCCLUDER_MAX_W (ANPR_STRIP_CHAR_PX / 2)
+/* Columns on each side of a bar taken as its soft edge when ink fills one margin (occluder_edge()). */
+#define OCCLUDER_SOFT (ANPR_STRIP_CHAR_PX / 8)
 /* A shape shorter than this share of the median glyph-sized shape is no glyph (clean()). */
 #define SHORT_SHAPE 0.60f
 /*
@@ -156,16 +158,44 @@ static void erase_runs(anpr_image *s, anpr_image *mask)
 	}
 }
 
+/* Ink in column x of the ink mask's margin rows: above and below the glyph row. */
+static void margin_ink(const anpr_image *mask, int x, int *above, int *below)
+{
+	int h = mask->height;
+
+	*above = *below = 0;
+	for (int y = 0; y < MARGIN_ROWS; y++) {
+		*above += mask->data[(size_t)y * mask->stride + (size_t)x] == 255;
+		*below += mask->data[(size_t)(h - 1 - y) * mask->stride + (size_t)x] == 255;
+	}
+}
+
 /* True when column x of the ink mask is an occluder's: ink in most of the margin rows, above and below. */
 static bool occluder_column(const anpr_image *mask, int x)
 {
-	int h = mask->height, above = 0, below = 0;
+	int above, below;
 
-	for (int y = 0; y < MARGIN_ROWS; y++) {
-		above += mask->data[(size_t)y * mask->stride + (size_t)x] == 255;
-		below += mask->data[(size_t)(h - 1 - y) * mask->stride + (size_t)x] == 255;
-	}
+	margin_ink(mask, x, &above, &below);
 	return (float)above >= OCCLUDER_FILL * MARGIN_ROWS && (float)below >= OCCLUDER_FILL * MARGIN_ROWS;
+}
+
+/*
+ * True when column x is an occluder's soft side: ink in most of the margin
+ * rows on one side and in most of the column. A bar lit from above fades
+ * towards one end, and its edge columns are inked through one margin only;
+ * a glyph's stem reaches a few margin rows at most, and a glyph row is well
+ * under that share of the column.
+ */
+static bool occluder_edge(const anpr_image *mask, int x)
+{
+	int above, below, all = 0;
+
+	margin_ink(mask, x, &above, &below);
+	if ((float)above < OCCLUDER_FILL * MARGIN_ROWS && (float)below < OCCLUDER_FILL * MARGIN_ROWS)
+		return false;
+	for (int y = 0; y < mask->height; y++)
+		all += mask->data[(size_t)y * mask->stride + (size_t)x] == 255;
+	return (float)all >= OCCLUDER_FILL * (float)mask->height;
 }
 
 /*
@@ -173,9 +203,12 @@ static bool occluder_column(const anpr_image *mask, int x)
  * Fused with a glyph, a bar makes one shape from the strip's top to its
  * bottom, and clean() would whiten the glyph with it. Each bar's columns are
  * painted over: in the glyph row, a pixel with ink on both sides of the bar
- * becomes ink (a stroke running behind it), every other pixel plate.
+ * becomes ink (a stroke running behind it), every other pixel plate. With
+ * edges, a bar's soft edges (occluder_edge(), up to OCCLUDER_SOFT columns a
+ * side, plate beyond them) are painted with it, and the ink that decides
+ * what runs behind it is looked for past them.
  */
-static void part_occluders(anpr_image *s, anpr_image *mask)
+static void part_occluders(anpr_image *s, anpr_image *mask, bool edges)
 {
 	int w = s->width, h = s->height;
 
@@ -189,21 +222,32 @@ static void part_occluders(anpr_image *s, anpr_image *mask)
 		int x1 = x0;
 		while (x1 + 1 < w && occluder_column(mask, x1 + 1))
 			x1++;
+		int next = x1 + 1;
 		/* A run at the strip's side has no plate beyond it to paint from: left to the cleaning. */
-		if (x0 > 0 && x1 < w - 1 && x1 - x0 + 1 <= OCCLUDER_MAX_W) {
-			for (int y = 0; y < h; y++) {
-				uint8_t *m = mask->data + (size_t)y * mask->stride,
-					*p = s->data + (size_t)y * s->stride;
-				bool behind = y >= MARGIN_ROWS && y < h - MARGIN_ROWS && m[x0 - 1] == 255 &&
-					      m[x1 + 1] == 255;
-				uint8_t v = p[x0 - 1] > p[x1 + 1] ? p[x0 - 1] : p[x1 + 1];
-				for (int x = x0; x <= x1; x++) {
-					m[x] = behind ? 255 : 0;
-					p[x] = behind ? v : 255;
-				}
+		if (x0 == 0 || x1 == w - 1 || x1 - x0 + 1 > OCCLUDER_MAX_W) {
+			x0 = next;
+			continue;
+		}
+		int e0 = x0, e1 = x1;
+		for (int k = 0; edges && k < OCCLUDER_SOFT && e0 > 1 && occluder_edge(mask, e0 - 1); k++)
+			e0--;
+		for (int k = 0; edges && k < OCCLUDER_SOFT && e1 + 2 < w && occluder_edge(mask, e1 + 1); k++)
+			e1++;
+		/* Margins inked past the soft edges are the plate's frame or the vehicle beside it. */
+		if (!occluder_edge(mask, e0 - 1) && !occluder_edge(mask, e1 + 1))
+			x0 = e0, x1 = e1;
+		for (int y = 0; y < h; y++) {
+			uint8_t *m = mask->data + (size_t)y * mask->stride,
+				*p = s->data + (size_t)y * s->stride;
+			bool behind =
+			    y >= MARGIN_ROWS && y < h - MARGIN_ROWS && m[x0 - 1] == 255 && m[x1 + 1] == 255;
+			uint8_t v = p[x0 - 1] > p[x1 + 1] ? p[x0 - 1] : p[x1 + 1];
+			for (int x = x0; x <= x1; x++) {
+				m[x] = behind ? 255 : 0;
+				p[x] = behind ? v : 255;
 			}
 		}
-		x0 = x1 + 1;
+		x0 = x1 + 1 > next ? x1 + 1 : next;
 	}
 }
 
@@ -318,7 +362,7 @@ static anpr_err clean(anpr_image *s, anpr_strip_work *work)
 		return err;
 	if (npx > ANPR_STRIP_MAX_PIXELS)
 		return ANPR_ERR_INVAL;
-	part_occluders(s, mask);
+	part_occluders(s, mask, work->occluder_edges);
 	erase_runs(s, mask);
 	part_from_edges(s, mask, work);
 

@@ -3,6 +3,7 @@
 #ifndef ANPR_STRIP_H
 #define ANPR_STRIP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "detect.h"
@@ -24,6 +25,14 @@
  * anpr_strip_work_free().
  */
 typedef struct anpr_strip_work {
+	/*
+	 * Paint an occluder's soft edges over with it: the columns beside a bar
+	 * crossing the plate that are inked through one margin only (a bar lit
+	 * from above fades towards one end). Off (zeroed), they are left as they
+	 * are. What lies under such an edge is a guess either way, so the reader
+	 * cuts a doubtful row both ways and lets the cuts vote.
+	 */
+	bool occluder_edges;
 	anpr_image mask;
 	uint32_t stack[ANPR_STRIP_MAX_PIXELS];
 	uint32_t members[ANPR_STRIP_MAX_PIXELS];

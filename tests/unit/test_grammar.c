@@ -534,6 +534,10 @@ static const rank_case rank_cases[] = {
 	{ "irish, 1 or I after the year", "1 1:0.5,I:0.45 D 3 1 0 3", AUTO, "11D3103", EU },
 	{ "irish, 2 or Z after the year", "2 2:0.5,Z:0.45 W 1 2 1 6", AUTO, "22W1216", EU },
 	{ "irish, two-letter county", "1 5 1 K K 4 0 2", AUTO, "151KK402", EU },
+	/* A 0 with its right side hidden reads as C; an Irish serial holds digits only. */
+	{ "irish, C read for 0 in the serial", "1 8 | T | 4 9 5 C", AUTO, "18T4950", EU },
+	/* A C where a letter may stand stays a C. */
+	{ "C kept where a letter stands", "A B 1 2 C D E", AUTO, "AB12CDE", CUR },
 };
 
 static void test_rank_cases(void)

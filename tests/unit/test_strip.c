@@ -4,7 +4,7 @@
  * whole), polarity from the strip itself, glyphs kept whole where the plate
  * border or a taller-than-measured glyph reaches the strip's edge, emblems and
  * national bands whitened, occluders crossing the plate parted from the
- * glyphs, limits and errors.
+ * glyphs (their faded sides too, when asked), limits and errors.
  */
 #include <math.h>
 #include <stdio.h>
@@ -216,6 +216,31 @@ int main(void)
 	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
 	CHECK(mid_row[sx0 + (int)((float)(3 * PITCH + 2) * kx)] < 128);
 	CHECK(mid_row[sx0 + (int)((float)(bar_x + 2 - X0) * kx)] == 255);
+
+	/*
+	 * A bar over the fifth glyph's left edge, with a faded side to its left
+	 * (a bar lit from above: dark through the top margin and the glyph row,
+	 * not the bottom margin) standing in the gap. Left as it is, the faded
+	 * side reads as ink beside the glyph; with occluder_edges it is painted
+	 * over with the bar, and the glyph keeps its visible part.
+	 */
+	anpr_image_free(&frame);
+	bar_x = X0 + 4 * PITCH - 2;
+	draw_occluded(&frame, bar_x);
+	fill(&frame, bar_x - 1, bar_x, 0, Y0 + GLYPH_H + 1, 100);
+	int soft_sx = sx0 + (int)lroundf((float)(bar_x - 1 - X0) * kx + kx / 2);
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
+	CHECK(mid_row[soft_sx] < 128);
+	work.occluder_edges = true;
+	CHECK_INT(anpr_strip_extract(&frame, &full, &strip, &work), ANPR_ERR_OK);
+	work.occluder_edges = false;
+	CHECK_INT(glyphs_in(&strip), N_GLYPHS);
+	mid_row = strip.data + (size_t)(strip.height / 2) * strip.stride;
+	CHECK(mid_row[soft_sx] == 255);
+	CHECK(mid_row[sx0 + (int)((float)(bar_x + 6 - X0) * kx)] < 128);
+	CHECK(mid_row[sx0 + (int)((float)(3 * PITCH + GLYPH_W / 2) * kx)] < 128);
 
 	/* A bar past the last glyph (a pole, the plate's frame) is painted over and leaves the glyphs alone. */
 	anpr_image_free(&frame);
