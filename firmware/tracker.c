@@ -296,6 +296,48 @@ static int cmp_alt(const void *a, const void *b)
 	return (x->confidence < y->confidence) - (x->confidence > y->confidence);
 }
 
+/*
+ * A current-format UK mark that some frames read whole, while the rest read
+ * pieces of it, is the mark: an occluder or a glyph fused with the border
+ * splits the row in most frames, and a row cut short loses glyphs far more
+ * often than it gains whole plausible ones (AF14VFK, a bar between F and 1,
+ * read whole in 4 of 22 frames and F14VFK or 14VFK in the rest). Replaces
+ * voted, when it is not itself a current mark, with the current mark that
+ * most frames read first, when at least WHOLE_MIN_FRAMES did and every
+ * frame's first reading lies within it. The passage's confidence is then
+ * that of the frames that read it whole.
+ */
+#define WHOLE_MIN_FRAMES 2
+
+static void whole_mark(const anpr_tracker *t, const track *k, char *voted)
+{
+	const char *whole = NULL;
+	int whole_frames = 0;
+
+	if (anpr_grammar_classify(voted, t->cfg.country) == ANPR_FMT_UK_CURRENT)
+		return;
+	for (int i = 0; i < k->n_obs; i++) {
+		const char *cand = k->obs[i].n > 0 ? k->obs[i].c[0].text : "";
+		if (strlen(cand) <= strlen(voted) || !strstr(cand, voted) ||
+		    (whole && strcmp(cand, whole) == 0) ||
+		    anpr_grammar_classify(cand, t->cfg.country) != ANPR_FMT_UK_CURRENT)
+			continue;
+		int frames = 0;
+		bool within = true;
+		for (int j = 0; j < k->n_obs && within; j++) {
+			const char *top = k->obs[j].n > 0 ? k->obs[j].c[0].text : "";
+			frames += strcmp(top, cand) == 0;
+			within = !*top || strstr(cand, top);
+		}
+		if (within && frames >= WHOLE_MIN_FRAMES && (!whole || frames > whole_frames)) {
+			whole = cand;
+			whole_frames = frames;
+		}
+	}
+	if (whole)
+		memcpy(voted, whole, strlen(whole) + 1);
+}
+
 /* Votes track k into *p. */
 static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 {
@@ -370,6 +412,7 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 			min_margin = 1.0f;
 		}
 	}
+	whole_mark(t, k, voted);
 	memcpy(p->text, voted, sizeof(p->text));
 	p->format = anpr_grammar_classify(voted, t->cfg.country);
 

@@ -271,10 +271,53 @@ static void test_crowd(void)
 	anpr_tracker_close(t);
 }
 
+/* Runs one vehicle whose frames read texts[i % n] at conf; returns its passage's text in out. */
+static void one_passage(const char *const *texts, int n, int frames, float conf, char *out, size_t len)
+{
+	anpr_tracker_cfg c = base_cfg();
+	anpr_tracker *t = NULL;
+
+	CHECK_INT(anpr_tracker_open(&c, &t), ANPR_ERR_OK);
+	for (int i = 0; i < frames; i++) {
+		anpr_plate_read r = plate(texts[i % n], conf, 600, 400 + 10.0f * i, 160);
+		feed(t, i, &r, 1);
+	}
+	flush(t);
+	CHECK_INT(n_all, 1);
+	snprintf(out, len, "%s", n_all > 0 ? all[0].text : "");
+	release_all();
+	anpr_tracker_close(t);
+}
+
+static void test_whole_mark(void)
+{
+	char text[ANPR_VRM_BUF];
+	/* A bar between F and 1: most frames read pieces, two read the current mark whole. */
+	static const char *const split[] = { "F14VFK", "14VFK",  "F14VFK", "AF14VFK",
+					     "4VFK",   "F14VFK", "AF14VFK" };
+	one_passage(split, 7, 14, 0.7f, text, sizeof(text));
+	CHECK_STR(text, "AF14VFK");
+	/* Read whole in one frame only: not enough to outvote the rest. */
+	static const char *const once[] = {
+		"F14VFK", "14VFK", "F14VFK", "AF14VFK", "4VFK", "F14VFK", "F14VFK"
+	};
+	one_passage(once, 7, 7, 0.7f, text, sizeof(text));
+	CHECK_STR(text, "F14VFK");
+	/* A frame reading something the whole mark does not hold keeps the vote as it is. */
+	static const char *const other[] = { "F14VFK", "F14VFK", "AF14VFK", "F14VPK", "AF14VFK", "F14VFK" };
+	one_passage(other, 6, 12, 0.7f, text, sizeof(text));
+	CHECK_STR(text, "F14VFK");
+	/* A current mark voted stays, however many frames read a longer current-looking text. */
+	static const char *const current[] = { "AB12CDE", "AB12CDE", "AB12CDE1" };
+	one_passage(current, 3, 9, 0.7f, text, sizeof(text));
+	CHECK_STR(text, "AB12CDE");
+}
+
 int main(void)
 {
 	test_one_vehicle_voted();
 	test_char_vote_assembles();
+	test_whole_mark();
 	test_two_vehicles_and_repeat();
 	test_drops();
 	test_edge_exit_and_close();
