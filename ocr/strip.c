@@ -234,7 +234,7 @@ static void part_occluders(anpr_image *s, anpr_image *mask, bool edges)
 		for (int k = 0; edges && k < OCCLUDER_SOFT && e1 + 2 < w && occluder_edge(mask, e1 + 1); k++)
 			e1++;
 		/* Margins inked past the soft edges are the plate's frame or the vehicle beside it. */
-		if (!occluder_edge(mask, e0 - 1) && !occluder_edge(mask, e1 + 1))
+		if (edges && !occluder_edge(mask, e0 - 1) && !occluder_edge(mask, e1 + 1))
 			x0 = e0, x1 = e1;
 		for (int y = 0; y < h; y++) {
 			uint8_t *m = mask->data + (size_t)y * mask->stride,
