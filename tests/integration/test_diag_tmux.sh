@@ -71,6 +71,9 @@ $T send-keys -t diag C-c
 check "Ctrl-C ends the preview" 'wait_for "frames shown"'
 $T send-keys -t diag C-d
 check "Ctrl-D logs out" 'wait_for "Logged out"'
+# Another session keeps the server up: killing its last session makes tmux exit, and a session
+# started at once can meet the server on its way out ("server exited unexpectedly").
+$T new-session -d -s keep "sleep 600"
 $T kill-session -t diag
 
 # A dumb terminal: no colour, no cursor movement.
