@@ -281,17 +281,23 @@ static void sort_scored(scored *s, int n)
 }
 
 /*
- * Reads the strip in r->strip and ranks the readings: up to
- * ANPR_READ_MAX_CANDIDATES texts, best raw score first, into out and their
- * count into *n (0 when nothing on it passes for a plate).
+ * Cuts the region's row with side margins of margin glyph heights, reads it
+ * and ranks the readings: up to ANPR_READ_MAX_CANDIDATES texts, best raw
+ * score first, into out and their count into *n (0 when nothing on it passes
+ * for a plate). With edges, an occluder's soft edge is painted over with it
+ * (anpr_strip_work.occluder_edges).
  */
-static void read_ranked(anpr_reader *r, const anpr_plate_region *reg, scored *out, int *n)
+static void read_cut(anpr_reader *r, const anpr_image *grey, const anpr_plate_region *reg, float margin,
+		     bool edges, scored *out, int *n)
 {
 	anpr_ocr_line line;
 	anpr_plate_guess guesses[ANPR_READ_MAX_CANDIDATES];
 	size_t ng = 0;
 
 	*n = 0;
+	r->work.occluder_edges = edges;
+	if (anpr_strip_extract_margin(grey, reg, margin, &r->strip, &r->work) != ANPR_ERR_OK)
+		return;
 	if (read_strip(r, &line) != ANPR_ERR_OK || line.n == 0)
 		return;
 	if (anpr_grammar_rank(&line, r->cfg.country, guesses, ANPR_READ_MAX_CANDIDATES, &ng) != ANPR_ERR_OK)
@@ -305,20 +311,6 @@ static void read_ranked(anpr_reader *r, const anpr_plate_region *reg, scored *ou
 	*n = (int)ng;
 	/* The evidence factor depends on length, so it can reorder readings: keep them best first. */
 	sort_scored(out, *n);
-}
-
-/*
- * Cuts the region's row with side margins of margin glyph heights, reads it
- * and ranks the readings into out and *n as read_ranked(). With edges, an
- * occluder's soft edge is painted over with it (anpr_strip_work).
- */
-static void read_cut(anpr_reader *r, const anpr_image *grey, const anpr_plate_region *reg, float margin,
-		     bool edges, scored *out, int *n)
-{
-	*n = 0;
-	r->work.occluder_edges = edges;
-	if (anpr_strip_extract_margin(grey, reg, margin, &r->strip, &r->work) == ANPR_ERR_OK)
-		read_ranked(r, reg, out, n);
 }
 
 /* The region's text row length in glyph heights. */

@@ -188,12 +188,13 @@ static bool occluder_column(const anpr_image *mask, int x)
  */
 static bool occluder_edge(const anpr_image *mask, int x)
 {
-	int above, below, all = 0;
+	int above, below;
 
 	margin_ink(mask, x, &above, &below);
 	if ((float)above < OCCLUDER_FILL * MARGIN_ROWS && (float)below < OCCLUDER_FILL * MARGIN_ROWS)
 		return false;
-	for (int y = 0; y < mask->height; y++)
+	int all = above + below;
+	for (int y = MARGIN_ROWS; y < mask->height - MARGIN_ROWS; y++)
 		all += mask->data[(size_t)y * mask->stride + (size_t)x] == 255;
 	return (float)all >= OCCLUDER_FILL * (float)mask->height;
 }
@@ -222,20 +223,21 @@ static void part_occluders(anpr_image *s, anpr_image *mask, bool edges)
 		int x1 = x0;
 		while (x1 + 1 < w && occluder_column(mask, x1 + 1))
 			x1++;
-		int next = x1 + 1;
 		/* A run at the strip's side has no plate beyond it to paint from: left to the cleaning. */
 		if (x0 == 0 || x1 == w - 1 || x1 - x0 + 1 > OCCLUDER_MAX_W) {
-			x0 = next;
+			x0 = x1 + 1;
 			continue;
 		}
-		int e0 = x0, e1 = x1;
-		for (int k = 0; edges && k < OCCLUDER_SOFT && e0 > 1 && occluder_edge(mask, e0 - 1); k++)
-			e0--;
-		for (int k = 0; edges && k < OCCLUDER_SOFT && e1 + 2 < w && occluder_edge(mask, e1 + 1); k++)
-			e1++;
-		/* Margins inked past the soft edges are the plate's frame or the vehicle beside it. */
-		if (edges && !occluder_edge(mask, e0 - 1) && !occluder_edge(mask, e1 + 1))
-			x0 = e0, x1 = e1;
+		if (edges) {
+			int e0 = x0, e1 = x1;
+			for (int k = 0; k < OCCLUDER_SOFT && e0 > 1 && occluder_edge(mask, e0 - 1); k++)
+				e0--;
+			for (int k = 0; k < OCCLUDER_SOFT && e1 + 2 < w && occluder_edge(mask, e1 + 1); k++)
+				e1++;
+			/* Margins inked past the soft edges are the plate's frame or the vehicle beside it. */
+			if (!occluder_edge(mask, e0 - 1) && !occluder_edge(mask, e1 + 1))
+				x0 = e0, x1 = e1;
+		}
 		for (int y = 0; y < h; y++) {
 			uint8_t *m = mask->data + (size_t)y * mask->stride,
 				*p = s->data + (size_t)y * s->stride;
@@ -247,7 +249,7 @@ static void part_occluders(anpr_image *s, anpr_image *mask, bool edges)
 				p[x] = behind ? v : 255;
 			}
 		}
-		x0 = x1 + 1 > next ? x1 + 1 : next;
+		x0 = x1 + 1;
 	}
 }
 
