@@ -42,6 +42,10 @@
 #define PAIR_BLANK 1.2f
 /* ... and its glyphs this many grey levels apart from the plate. */
 #define PAIR_CONTRAST 50.0f
+/* Widest blob inside a plate body, in heights: up to about four fused glyphs. */
+#define BODY_MAX_ASPECT 3.5f
+/* ... and the share of the body's width a line with such blobs must span. */
+#define FUSED_ROW_SPAN 0.6f
 /* Threshold offset inside a plate body, after local stretching: glyphs there may be faint. */
 #define BODY_OFFSET 8.0
 
@@ -49,6 +53,7 @@ typedef struct blob {
 	float x0, y0, x1, y1; /* box, working pixels */
 	float cx, cy, h;
 	float fill;
+	int glyphs; /* characters it holds: more than one when blurred glyphs fused (see search_bodies) */
 	int left, right; /* best neighbours, -1 when none */
 	float left_cost;
 } blob;
@@ -165,17 +170,21 @@ static bool glyph_shaped(const anpr_component *c, int w, int h, float hmin, floa
 	return c->box.x > 0 && c->box.y > 0 && c->box.x + c->box.width < w && c->box.y + c->box.height < h;
 }
 
-/* Keeps the components whose size and shape could be one plate character. */
+/*
+ * Keeps the components whose size and shape could be one plate character,
+ * from a thin '1' or 'I' to a wide 'W' (max_aspect 1.15); wider blobs are
+ * glyphs fused with a neighbour, kept only when max_aspect allows, and
+ * counted as the glyphs their width holds.
+ */
 static size_t filter_blobs(const anpr_component *comps, size_t n, int w, int h, float hmin, float hmax,
-			   blob *out, size_t cap)
+			   float max_aspect, blob *out, size_t cap)
 {
 	size_t nb = 0;
 
 	for (size_t i = 0; i < n && nb < cap; i++) {
 		const anpr_component *c = &comps[i];
 		float bh = (float)c->box.height, bw = (float)c->box.width, fill;
-		/* From a thin '1' or 'I' to a wide 'W'; wider blobs are glyphs fused with a neighbour. */
-		if (!glyph_shaped(c, w, h, hmin, hmax, 1.15f, 0.12f, &fill))
+		if (!glyph_shaped(c, w, h, hmin, hmax, max_aspect, 0.12f, &fill))
 			continue;
 		blob *b = &out[nb++];
 		b->x0 = (float)c->box.x;
@@ -186,6 +195,8 @@ static size_t filter_blobs(const anpr_component *comps, size_t n, int w, int h, 
 		b->cy = b->y0 + bh / 2;
 		b->h = bh;
 		b->fill = fill;
+		/* k fused glyphs are about 0.63 k + 0.14 (k - 1) heights wide; wide letters (D, U, W) a little more. */
+		b->glyphs = bw <= 1.15f * bh ? 1 : (int)lroundf((bw / bh + 0.14f) / 0.85f);
 		b->left = b->right = -1;
 		b->left_cost = 0;
 	}
@@ -392,6 +403,9 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 		sxy += p->cx * p->cy;
 	}
 	float h = anpr_median(hs, (size_t)n);
+	int glyphs = 0;
+	for (int i = 0; i < n; i++)
+		glyphs += b[l->members[i]].glyphs;
 	float den = n * sxx - sx * sx;
 	float slope = den > 1e-3f ? (n * sxy - sx * sy) / den : 0;
 	float icpt = (sy - slope * sx) / n;
@@ -422,13 +436,20 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 	float gmed = ng ? anpr_median(gaps, (size_t)ng) : 0;
 
 	/* Most plates carry 5 to 8 glyphs; short lines are more often clutter. */
-	float count_score = n >= 5 && n <= 9 ? 1.0f : n == 4 ? 0.7f : n <= 3 ? 0.35f : n <= 12 ? 0.6f : 0.2f;
+	float count_score = glyphs >= 5 && glyphs <= 9 ? 1.0f
+			    : glyphs == 4              ? 0.7f
+			    : glyphs <= 3              ? 0.35f
+			    : glyphs <= 12             ? 0.6f
+						       : 0.2f;
 	float score = count_score * (1 - fminf(hvar * 3, 0.8f));
 	/* Mostly thin bars is a grille or railing, not text. */
 	if (thin > 0.6f * n)
 		score *= 0.3f;
 	if (gmed > 0.6f)
 		score *= 0.5f;
+	/* Fused blobs are a guess at their glyphs: a line of separate ones is the better evidence. */
+	if (glyphs > n)
+		score *= 0.8f;
 
 	score *= background(img, b, l, x0, x1, slope, icpt, h);
 
@@ -460,7 +481,7 @@ static bool describe_line(const anpr_image *img, const blob *b, line *l, float i
 	r->char_height = h * inv_scale;
 	r->angle_deg = angle * 180.0f / (float)M_PI;
 	r->score = score;
-	r->n_chars = n;
+	r->n_chars = glyphs;
 	r->light_text = l->light;
 	return score > 0.05f;
 }
@@ -531,7 +552,8 @@ static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, const pie
 		if (l->n < 2)
 			continue;
 		extend_line(p, np, b, l);
-		if (l->n == 2 && !pair_on_plate(img, b, l))
+		if (l->n == 2 && b[l->members[0]].glyphs + b[l->members[1]].glyphs == 2 &&
+		    !pair_on_plate(img, b, l))
 			continue;
 		if (describe_line(img, b, l, inv_scale))
 			nl++;
@@ -627,13 +649,23 @@ static anpr_err stretch(const anpr_image *src, anpr_image *dst, float *noise)
 	return ANPR_ERR_OK;
 }
 
-/* Light, plate-shaped components: candidates for a search inside with the contrast stretched. */
+/*
+ * Light, plate-shaped components: candidates for a search inside with the
+ * contrast stretched. A busy frame has more of them than the cap, so the
+ * most solid ones are kept: a plate body is light but for its glyphs (about
+ * 60% of its box), where rings and fragments of light fill far less. Taking
+ * the first ones in scan order instead lost every plate in the lower half of
+ * a busy frame.
+ */
 static size_t find_bodies(const anpr_component *comps, size_t nc, float hmin, float hmax, anpr_rect *out,
 			  size_t cap)
 {
+	float fill[MAX_BODIES];
 	size_t n = 0;
 
-	for (size_t i = 0; i < nc && n < cap; i++) {
+	if (cap > MAX_BODIES)
+		cap = MAX_BODIES;
+	for (size_t i = 0; i < nc && cap; i++) {
 		const anpr_rect *b = &comps[i].box;
 		float h = (float)b->height, w = (float)b->width;
 		/*
@@ -642,7 +674,17 @@ static size_t find_bodies(const anpr_component *comps, size_t nc, float hmin, fl
 		 */
 		if (w < 1.5f * h || w > 6.5f * h || h * 0.8f < hmin || h * 0.25f > hmax)
 			continue;
-		out[n++] = *b;
+		float f = (float)comps[i].area / (w * h);
+		if (n == cap && f <= fill[n - 1])
+			continue;
+		/* Insert by fill, most solid first, dropping the least when full. */
+		size_t k = n < cap ? n++ : n - 1;
+		for (; k > 0 && fill[k - 1] < f; k--) {
+			out[k] = out[k - 1];
+			fill[k] = fill[k - 1];
+		}
+		out[k] = *b;
+		fill[k] = f;
 	}
 	return n;
 }
@@ -680,8 +722,14 @@ static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anp
 		if (nc > MAX_COMPONENTS)
 			nc = MAX_COMPONENTS;
 		float hb = (float)r.height;
-		size_t nb = filter_blobs(d->comps[0], nc, d->crop.width, d->crop.height,
-					 fmaxf(5.0f, 0.2f * hb), 0.95f * hb, d->blobs, MAX_BLOBS);
+		/*
+		 * In a plate body, blurred glyphs that fused count as blobs too: a
+		 * line of single glyphs is rare there, the frame-wide pass already
+		 * found those, and the body makes a plate likely enough.
+		 */
+		size_t nb =
+		    filter_blobs(d->comps[0], nc, d->crop.width, d->crop.height, fmaxf(5.0f, 0.2f * hb),
+				 0.95f * hb, BODY_MAX_ASPECT, d->blobs, MAX_BLOBS);
 		qsort(d->blobs, nb, sizeof(*d->blobs), by_x);
 		link_blobs(d->blobs, nb);
 		size_t first = *nl;
@@ -689,6 +737,19 @@ static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anp
 					  fmaxf(5.0f, 0.2f * hb), 0.95f * hb, d->pieces, MAX_PIECES);
 		*nl = collect_lines(&d->crop, d->blobs, nb, d->pieces, np, false, 1.0f / scale, d->lines, *nl,
 				    MAX_LINES);
+		/*
+		 * A line that needed fused blobs must look like the body's own text
+		 * row, across most of it: lighter parts of a car (a window, a
+		 * bumper) hold dark clutter that fuses into such lines too.
+		 */
+		size_t kept = first;
+		for (size_t i = first; i < *nl; i++) {
+			const line *l = &d->lines[i];
+			if (l->region.n_chars > l->n && l->x1 - l->x0 < FUSED_ROW_SPAN * (float)r.width)
+				continue;
+			d->lines[kept++] = *l;
+		}
+		*nl = kept;
 		/* Lines were measured in the crop: move them to frame coordinates. */
 		float ox = (float)(e.x < 0 ? 0 : e.x) / scale, oy = (float)(e.y < 0 ? 0 : e.y) / scale;
 		for (size_t i = first; i < *nl; i++)
@@ -805,7 +866,7 @@ static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, 
 		 * two (a W renders taller than an S), and a line whose glyphs sit at
 		 * the boundary would otherwise lose its tallest one to the next level.
 		 */
-		size_t nb = filter_blobs(comps, nc, src->width, src->height, hmin, hmax * LEVEL_SLACK,
+		size_t nb = filter_blobs(comps, nc, src->width, src->height, hmin, hmax * LEVEL_SLACK, 1.15f,
 					 d->blobs, MAX_BLOBS);
 		anpr_rect bodies[MAX_BODIES];
 		size_t nbodies = light ? find_bodies(comps, nc, hmin, hmax, bodies, MAX_BODIES) : 0;

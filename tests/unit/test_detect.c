@@ -2,8 +2,13 @@
 /*
  * detect: a full row of glyphs is found; a short mark of two glyphs is found
  * only where blank plate runs on past both of them, so two glyph-like shapes
- * on a badge or among clutter are not taken for a plate.
+ * on a badge or among clutter are not taken for a plate. A small, faint plate
+ * is found inside its light body however many other light shapes lie above
+ * it, and so is one whose blurred glyphs touch.
  */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "check.h"
@@ -43,6 +48,48 @@ static void draw(anpr_image *img, int plate_w, int n)
 		/* The group space after the middle glyph of a row (after the first of two). */
 		x += GLYPH_W + (i == (n - 1) / 2 ? SPACE : GAP);
 	}
+}
+
+/* A dashcam-like frame: a small plate (84 px, glyphs 11 px) low in it, its glyphs gap px apart. */
+enum { CAM_W = 1280, CAM_H = 720, SMALL_X = 600, SMALL_Y = 560, SMALL_GH = 11, SMALL_GW = 7 };
+
+static void draw_small(anpr_image *img, uint8_t ink, int gap)
+{
+	int x = SMALL_X + 6, y = SMALL_Y + 4;
+
+	CHECK_INT(anpr_image_alloc(img, CAM_W, CAM_H, 1), ANPR_ERR_OK);
+	fill(img, 0, CAM_W, 0, CAM_H, BODY);
+	fill(img, SMALL_X, SMALL_X + 84, SMALL_Y, SMALL_Y + 19, 200);
+	for (int i = 0; i < 7; i++) {
+		fill(img, x, x + 2, y, y + SMALL_GH, ink);
+		fill(img, x + SMALL_GW - 2, x + SMALL_GW, y, y + SMALL_GH, ink);
+		fill(img, x, x + SMALL_GW, y + SMALL_GH / 2 - 1, y + SMALL_GH / 2 + 1, ink);
+		x += SMALL_GW + (i == 3 ? 4 : gap);
+	}
+}
+
+/* n light, plate-shaped rings (lamps, trim, windows) in rows across the top of the frame. */
+static void draw_rings(anpr_image *img, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int x = 40 + (i % 10) * 120, y = 40 + (i / 10) * 60;
+		fill(img, x, x + 60, y, y + 16, 210);
+		fill(img, x + 3, x + 57, y + 3, y + 13, BODY);
+	}
+}
+
+/* Whether a region's text row starts on the small plate's first glyph. */
+static bool found_small(anpr_detector *d, const anpr_image *img)
+{
+	anpr_plate_region out[8];
+	size_t nr = 0;
+	bool hit = false;
+
+	CHECK_INT(anpr_detect(d, img, out, 8, &nr), ANPR_ERR_OK);
+	for (size_t i = 0; i < nr; i++)
+		hit |= fabsf(out[i].text[0].x - (SMALL_X + 6)) < 4 &&
+		       fabsf(out[i].text[0].y - (SMALL_Y + 4)) < 4;
+	return hit;
 }
 
 /* The regions found in img with exactly n glyphs, the first into *r. */
@@ -105,6 +152,20 @@ int main(void)
 	glyph(&img, 4, PLATE_Y);
 	glyph(&img, 4 + GLYPH_W + SPACE, PLATE_Y);
 	CHECK_INT(found(d, &img, 2, &r), 0);
+
+	/*
+	 * A faint small plate (ink 15 grey levels under the sheet), found only
+	 * inside its light body: alone, then below 30 light rings, which come
+	 * first in scan order and once took every body search there was.
+	 */
+	draw_small(&img, 185, 2);
+	CHECK(found_small(d, &img));
+	draw_rings(&img, 30);
+	CHECK(found_small(d, &img));
+
+	/* Glyphs blurred into each other (no gap): found as fused blobs inside the body. */
+	draw_small(&img, 60, 0);
+	CHECK(found_small(d, &img));
 
 	anpr_image_free(&img);
 	anpr_detector_close(d);
