@@ -46,6 +46,8 @@
 #define BODY_MAX_ASPECT 3.5f
 /* ... and the share of the body's width a line with such blobs must span. */
 #define FUSED_ROW_SPAN 0.6f
+/* A region whose row is this much longer than a better one's it covers is read too (see same_plate). */
+#define LONGER_ROW 1.5f
 /* Threshold offset inside a plate body, after local stretching: glyphs there may be faint. */
 #define BODY_OFFSET 8.0
 
@@ -567,7 +569,21 @@ static void centre(const anpr_point q[4], float *x, float *y)
 	*y = (q[0].y + q[1].y + q[2].y + q[3].y) / 4;
 }
 
-/* True when two regions are the same plate seen twice (both polarities, or a sub-line). */
+/* The length of a region's text row, frame pixels. */
+static float row_length(const anpr_plate_region *r)
+{
+	const anpr_point *t = r->text;
+
+	return (hypotf(t[1].x - t[0].x, t[1].y - t[0].y) + hypotf(t[2].x - t[3].x, t[2].y - t[3].y)) / 2;
+}
+
+/*
+ * True when region b, ranked below a, is a plate a already covers: the
+ * same line seen twice (both polarities, two levels) or a part of it. Not
+ * when b's row runs well past a's (LONGER_ROW): then a is the part, a group
+ * the detector found apart from the rest (the plate body split at the group
+ * space), and b may hold the glyphs a lacks, so both are read.
+ */
 static bool same_plate(const anpr_plate_region *a, const anpr_plate_region *b)
 {
 	float ax, ay, bx, by;
@@ -577,6 +593,8 @@ static bool same_plate(const anpr_plate_region *a, const anpr_plate_region *b)
 	centre(b->plate, &bx, &by);
 	bool a_in_b = ax >= rb.x && ax <= rb.x + rb.width && ay >= rb.y && ay <= rb.y + rb.height;
 	bool b_in_a = bx >= ra.x && bx <= ra.x + ra.width && by >= ra.y && by <= ra.y + ra.height;
+	if (a_in_b && row_length(b) > LONGER_ROW * row_length(a))
+		return false;
 	return a_in_b || b_in_a;
 }
 
