@@ -572,7 +572,7 @@ static void centre(const anpr_point q[4], float *x, float *y)
 }
 
 /* The length of a region's text row, frame pixels. */
-static float row_length(const anpr_plate_region *r)
+static float text_length(const anpr_plate_region *r)
 {
 	const anpr_point *t = r->text;
 
@@ -595,7 +595,7 @@ static bool same_plate(const anpr_plate_region *a, const anpr_plate_region *b)
 	centre(b->plate, &bx, &by);
 	bool a_in_b = ax >= rb.x && ax <= rb.x + rb.width && ay >= rb.y && ay <= rb.y + rb.height;
 	bool b_in_a = bx >= ra.x && bx <= ra.x + ra.width && by >= ra.y && by <= ra.y + ra.height;
-	if (a_in_b && row_length(b) > LONGER_ROW * row_length(a))
+	if (a_in_b && text_length(b) > LONGER_ROW * text_length(a))
 		return false;
 	return a_in_b || b_in_a;
 }
