@@ -565,10 +565,19 @@ static size_t collect_lines(const anpr_image *img, blob *b, size_t nb, const pie
 	return nl;
 }
 
-static void centre(const anpr_point q[4], float *x, float *y)
+/* Whether the centre of quad a lies in the bounding box of quad b. */
+static bool centre_in(const anpr_point a[4], const anpr_point b[4])
 {
-	*x = (q[0].x + q[1].x + q[2].x + q[3].x) / 4;
-	*y = (q[0].y + q[1].y + q[2].y + q[3].y) / 4;
+	anpr_rect r = anpr_cv_bounding_rect(b, 4);
+	float x = (a[0].x + a[1].x + a[2].x + a[3].x) / 4, y = (a[0].y + a[1].y + a[2].y + a[3].y) / 4;
+
+	return x >= (float)r.x && x <= (float)(r.x + r.width) && y >= (float)r.y &&
+	       y <= (float)(r.y + r.height);
+}
+
+bool anpr_quads_overlap(const anpr_point a[4], const anpr_point b[4])
+{
+	return centre_in(a, b) || centre_in(b, a);
 }
 
 /* The length of a region's text row, frame pixels. */
@@ -588,16 +597,9 @@ static float text_length(const anpr_plate_region *r)
  */
 static bool same_plate(const anpr_plate_region *a, const anpr_plate_region *b)
 {
-	float ax, ay, bx, by;
-	anpr_rect ra = anpr_cv_bounding_rect(a->plate, 4), rb = anpr_cv_bounding_rect(b->plate, 4);
-
-	centre(a->plate, &ax, &ay);
-	centre(b->plate, &bx, &by);
-	bool a_in_b = ax >= rb.x && ax <= rb.x + rb.width && ay >= rb.y && ay <= rb.y + rb.height;
-	bool b_in_a = bx >= ra.x && bx <= ra.x + ra.width && by >= ra.y && by <= ra.y + ra.height;
-	if (a_in_b && text_length(b) > LONGER_ROW * text_length(a))
+	if (centre_in(a->plate, b->plate) && text_length(b) > LONGER_ROW * text_length(a))
 		return false;
-	return a_in_b || b_in_a;
+	return anpr_quads_overlap(a->plate, b->plate);
 }
 
 static int by_score(const void *a, const void *b)

@@ -45,4 +45,11 @@ void anpr_detector_close(anpr_detector *d);
 ANPR_MUST_CHECK anpr_err anpr_detect(anpr_detector *d, const anpr_image *grey, anpr_plate_region *out,
 				     size_t max, size_t *n);
 
+/*
+ * Whether two plate outlines are one plate: the centre of either lies in
+ * the other's bounding box. The detector keeps one region per plate by it,
+ * and the reader one read.
+ */
+bool anpr_quads_overlap(const anpr_point a[4], const anpr_point b[4]);
+
 #endif

@@ -441,16 +441,6 @@ static int by_confidence(const void *a, const void *b)
 	return (p->confidence < q->confidence) - (p->confidence > q->confidence);
 }
 
-/* Whether the centre of quad a lies in the bounding box of quad b. */
-static bool centre_in(const anpr_point a[4], const anpr_point b[4])
-{
-	anpr_rect r = anpr_cv_bounding_rect(b, 4);
-	float x = (a[0].x + a[1].x + a[2].x + a[3].x) / 4, y = (a[0].y + a[1].y + a[2].y + a[3].y) / 4;
-
-	return x >= (float)r.x && x <= (float)(r.x + r.width) && y >= (float)r.y &&
-	       y <= (float)(r.y + r.height);
-}
-
 /*
  * Keeps one read per plate. The detector lets a long row through beside a
  * shorter one it covers (a group found apart from the rest, detect.c), so
@@ -464,8 +454,7 @@ static void drop_overlaps(anpr_plate_read *out, size_t *n)
 	for (size_t i = 0; i < *n; i++) {
 		bool dup = false;
 		for (size_t k = 0; k < kept && !dup && out[i].text[0]; k++)
-			dup = out[k].text[0] &&
-			      (centre_in(out[i].quad, out[k].quad) || centre_in(out[k].quad, out[i].quad));
+			dup = out[k].text[0] && anpr_quads_overlap(out[i].quad, out[k].quad);
 		if (!dup)
 			out[kept++] = out[i];
 	}
