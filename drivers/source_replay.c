@@ -36,8 +36,9 @@
  * alone takes 30 of its 40 ms on the 2-core x86 machines the harness runs on,
  * so most are dropped and decoding them was wasted (4K clip: 6.5 frames a
  * second read before, 13.5 after). Smaller frames are mostly kept, and
- * imdecode's colour decode costs 1.5 times FFmpeg's (1080p60: 451 frames
- * dropped eagerly, 676 lazily), so they are read eagerly.
+ * libjpeg's colour decode (anpr_cv_decode; measured through OpenCV's
+ * imdecode, which used the same libjpeg) costs 1.5 times FFmpeg's (1080p60:
+ * 451 frames dropped eagerly, 676 lazily), so they are read eagerly.
  */
 #define LAZY_MIN_PIXELS (3840L * 2160 / 2)
 

@@ -18,7 +18,9 @@ clang-format             style check in make test
 cppcheck                 static analysis in make test
 libopencv-core-dev       opencv_c wrapper: matrices
 libopencv-imgproc-dev    opencv_c wrapper: colour, resize, filters, morphology, contours, warp
-libopencv-imgcodecs-dev  opencv_c wrapper: JPEG/PNG decode and encode
+libopencv-imgcodecs-dev  OpenCV's video module builds on it (stills use codec.c)
+libjpeg62-turbo-dev      opencv_c codec.c: JPEG decode and encode
+libpng-dev               opencv_c codec.c: PNG decode and encode
 libopencv-videoio-dev    opencv_c wrapper: video read/write through FFmpeg
 libtesseract-dev         plate OCR through the Tesseract C API
 libleptonica-dev         image type Tesseract's C API takes

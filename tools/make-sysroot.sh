@@ -25,6 +25,8 @@ packages=(
   libopencv-imgproc-dev
   libopencv-imgcodecs-dev
   libopencv-videoio-dev
+  libjpeg62-turbo-dev
+  libpng-dev
   libtesseract-dev
   libleptonica-dev
   libcurl4-openssl-dev

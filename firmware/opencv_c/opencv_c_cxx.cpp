@@ -11,14 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "opencv_c.h"
@@ -96,118 +89,7 @@ anpr_err anpr_image_view(const anpr_image *src, anpr_rect r, anpr_image *view)
 	return ANPR_ERR_OK;
 }
 
-namespace
-{
-/*
- * libjpeg decodes a cut-off JPEG with only a warning, filling the rest with
- * grey: evidence must not be read from half an image. A complete file ends
- * with the EOI marker (FF D9), allowing a little padding after it.
- */
-bool jpeg_truncated(const uint8_t *buf, size_t len)
-{
-	if (len < 4 || buf[0] != 0xff || buf[1] != 0xd8)
-		return false;
-	size_t from = len > 64 ? len - 64 : 2;
-	for (size_t i = len - 1; i > from; i--)
-		if (buf[i - 1] == 0xff && buf[i] == 0xd9)
-			return false;
-	return true;
-}
-} // namespace
-
-anpr_err anpr_cv_decode(const uint8_t *buf, size_t len, anpr_cv_load mode, anpr_image *dst)
-{
-	const int load = raw(mode);
-	int width = 0, height = 0;
-
-	if (!buf || !dst || (load != ANPR_CV_LOAD_GREY && load != ANPR_CV_LOAD_COLOR))
-		return ANPR_ERR_INVAL;
-	anpr_err err = anpr_cv_probe(buf, len, &width, &height);
-	if (err)
-		return err;
-	if (width > ANPR_IMAGE_MAX_SIDE || height > ANPR_IMAGE_MAX_SIDE ||
-	    static_cast<long>(width) * height > ANPR_IMAGE_MAX_PIXELS || len > INT_MAX)
-		return ANPR_ERR_TOO_BIG;
-	if (jpeg_truncated(buf, len))
-		return ANPR_ERR_DECODE;
-	return guarded(ANPR_ERR_DECODE, [&] {
-		const cv::Mat in(1, static_cast<int>(len), CV_8UC1, const_cast<uint8_t *>(buf));
-		/*
-		 * Decoded into a fresh Mat and copied: given a pre-sized dst, cv::imdecode() leaves it
-		 * untouched when the header is unreadable, which looks just like success.
-		 */
-		cv::Mat m =
-		    cv::imdecode(in, load == ANPR_CV_LOAD_COLOR ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
-		if (m.empty())
-			return ANPR_ERR_DECODE;
-		/* The decoder must agree with the probe (sides swapped by EXIF orientation are fine). */
-		if (!(m.cols == width && m.rows == height) && !(m.cols == height && m.rows == width))
-			return ANPR_ERR_DECODE;
-		return settle(m, dst);
-	});
-}
-
-anpr_err anpr_cv_read_file(const char *path, anpr_cv_load mode, anpr_image *dst)
-{
-	anpr_err err = ANPR_ERR_IO;
-	uint8_t *buf = nullptr;
-	size_t size = 0, got = 0;
-	struct stat st;
-	int fd = -1;
-
-	if (!path || !dst || (raw(mode) != ANPR_CV_LOAD_GREY && raw(mode) != ANPR_CV_LOAD_COLOR))
-		return ANPR_ERR_INVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto out;
-	if (st.st_size > ANPR_CV_MAX_FILE) {
-		err = ANPR_ERR_TOO_BIG;
-		goto out;
-	}
-	size = static_cast<size_t>(st.st_size);
-	buf = static_cast<uint8_t *>(malloc(size ? size : 1));
-	if (!buf) {
-		err = ANPR_ERR_NOMEM;
-		goto out;
-	}
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out; /* error, or the file shrank under us */
-		got += static_cast<size_t>(n);
-	}
-	err = anpr_cv_decode(buf, size, mode, dst);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return err;
-}
-
-anpr_err anpr_cv_encode_jpeg(const anpr_image *src, int quality, uint8_t **out, size_t *out_len)
-{
-	if (quality < 1 || quality > 100)
-		return ANPR_ERR_INVAL;
-	return encode(src, ".jpg", quality, out, out_len);
-}
-
-anpr_err anpr_cv_encode_png(const anpr_image *src, uint8_t **out, size_t *out_len)
-{
-	return encode(src, ".png", 0, out, out_len);
-}
-
-anpr_err anpr_cv_write_file(const char *path, const anpr_image *src)
-{
-	const char *dot = path ? strrchr(path, '.') : nullptr;
-
-	if (!dot || !valid(src) ||
-	    (strcasecmp(dot, ".jpg") != 0 && strcasecmp(dot, ".jpeg") != 0 && strcasecmp(dot, ".png") != 0 &&
-	     strcasecmp(dot, ".bmp") != 0))
-		return ANPR_ERR_INVAL;
-	return guarded(ANPR_ERR_IO, [&] { return cv::imwrite(path, wrap(src)) ? ANPR_ERR_OK : ANPR_ERR_IO; });
-}
+/* Decode and encode (anpr_cv_decode() and the rest) are in codec.c, without OpenCV. */
 
 anpr_err anpr_cv_convert(const anpr_image *src, anpr_image *dst, anpr_cv_colour code)
 {

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "opencv_c.h"
@@ -160,29 +159,6 @@ inline anpr_err run(const anpr_image *src, anpr_image *dst, int width, int heigh
 		cv::Mat out = wrap(dst);
 		op(in, out);
 		return settle(out, dst);
-	});
-}
-
-/* Encodes src with the codec for ext; quality > 0 sets the JPEG quality. */
-inline anpr_err encode(const anpr_image *src, const char *ext, int quality, uint8_t **out, size_t *out_len)
-{
-	if (!valid(src) || !out || !out_len)
-		return ANPR_ERR_INVAL;
-	*out = nullptr;
-	*out_len = 0;
-	return guarded(ANPR_ERR_ENCODE, [&] {
-		std::vector<int> params;
-		std::vector<uchar> bytes;
-		if (quality > 0)
-			params = { cv::IMWRITE_JPEG_QUALITY, quality };
-		if (!cv::imencode(ext, wrap(src), bytes, params) || bytes.empty())
-			return ANPR_ERR_ENCODE;
-		*out = static_cast<uint8_t *>(malloc(bytes.size()));
-		if (!*out)
-			return ANPR_ERR_NOMEM;
-		memcpy(*out, bytes.data(), bytes.size());
-		*out_len = bytes.size();
-		return ANPR_ERR_OK;
 	});
 }
 

@@ -60,7 +60,7 @@ ANPR_MUST_CHECK anpr_err anpr_video_retrieve(anpr_video_reader *r, anpr_image *d
  * Makes an MJPEG reader lazy, before its first grab: frames are read as their
  * compressed bytes and decoded only when retrieved, so a frame grabbed and
  * never retrieved costs next to nothing (4K: 0.1 ms against 30 ms). Frames
- * that are retrieved cost more (libjpeg through imdecode, about 1.5 times
+ * that are retrieved cost more (libjpeg through anpr_cv_decode, about 1.5 times
  * FFmpeg's decoder), so it pays only when most frames are dropped. Times are
  * then frame number over frame rate. Returns whether the reader is lazy: false
  * for other codecs, an unknown frame rate, or after the first grab.
