@@ -82,10 +82,13 @@ typedef enum anpr_cv_load {
 ANPR_MUST_CHECK anpr_err anpr_cv_probe(const uint8_t *buf, size_t len, int *width, int *height);
 
 /*
- * Decodes an image held in memory (JPEG, PNG, BMP) into dst. Checks the
- * header first: larger than ANPR_IMAGE_MAX_SIDE or ANPR_IMAGE_MAX_PIXELS is
- * ANPR_ERR_TOO_BIG; not an image, damaged, or a JPEG cut off before its end
- * marker is ANPR_ERR_DECODE (or ANPR_ERR_FORMAT from the probe).
+ * Decodes an image held in memory (JPEG, PNG, BMP) into dst, 8 bits per
+ * channel. Checks the header first: larger than ANPR_IMAGE_MAX_SIDE or
+ * ANPR_IMAGE_MAX_PIXELS is ANPR_ERR_TOO_BIG; not an image, damaged, a JPEG
+ * cut off before its end marker, or a BMP that is run-length coded is
+ * ANPR_ERR_DECODE (or ANPR_ERR_FORMAT from the probe). A JPEG is turned
+ * upright by its EXIF orientation, so its sides may come out swapped. On
+ * error dst may have been reallocated; its pixels are then undefined.
  */
 ANPR_MUST_CHECK anpr_err anpr_cv_decode(const uint8_t *buf, size_t len, anpr_cv_load mode, anpr_image *dst);
 
