@@ -60,6 +60,18 @@ static uint8_t grey_of(uint32_t b, uint32_t g, uint32_t r)
 	return (uint8_t)((b * 1868u + g * 9617u + r * 4899u + 8192u) >> 14);
 }
 
+/* Stores pixel x of a decoded row: BGR, or grey from it. */
+static void put_pixel(uint8_t *row, int x, bool colour, uint32_t b, uint32_t g, uint32_t r)
+{
+	if (colour) {
+		row[3 * x] = (uint8_t)b;
+		row[3 * x + 1] = (uint8_t)g;
+		row[3 * x + 2] = (uint8_t)r;
+	} else {
+		row[x] = grey_of(b, g, r);
+	}
+}
+
 /* ---- EXIF orientation ---- */
 
 /*
@@ -237,15 +249,9 @@ static anpr_err decode_jpeg(const uint8_t *buf, size_t len, bool colour, int wid
 		for (int x = 0; cmyk && x < width; x++) {
 			/* Adobe stores CMYK inverted: each of C, M, Y times K is the light left of R, G, B. */
 			const uint8_t *s = row + 4 * x;
-			uint32_t k = s[3], r = s[0] * k / 255, g = s[1] * k / 255, b = s[2] * k / 255;
+			uint32_t k = s[3];
 
-			if (colour) {
-				d[3 * x] = (uint8_t)b;
-				d[3 * x + 1] = (uint8_t)g;
-				d[3 * x + 2] = (uint8_t)r;
-			} else {
-				d[x] = grey_of(b, g, r);
-			}
+			put_pixel(d, x, colour, s[2] * k / 255, s[1] * k / 255, s[0] * k / 255);
 		}
 	}
 	jpeg_finish_decompress(&cinfo);
@@ -598,13 +604,7 @@ static anpr_err decode_bmp(const uint8_t *buf, size_t len, bool colour, int widt
 				uint32_t v = bpp == 16 ? le16(s + 2 * x) : le32(s + 4 * x);
 				b = bmp_sample(v, &f[0]), g = bmp_sample(v, &f[1]), r = bmp_sample(v, &f[2]);
 			}
-			if (colour) {
-				d[3 * x] = (uint8_t)b;
-				d[3 * x + 1] = (uint8_t)g;
-				d[3 * x + 2] = (uint8_t)r;
-			} else {
-				d[x] = grey_of(b, g, r);
-			}
+			put_pixel(d, x, colour, b, g, r);
 		}
 	}
 	return ANPR_ERR_OK;
@@ -687,7 +687,8 @@ anpr_err anpr_cv_read_file(const char *path, anpr_cv_load mode, anpr_image *dst)
 
 	if (!path || !dst || (mode != ANPR_CV_LOAD_GREY && mode != ANPR_CV_LOAD_COLOR))
 		return ANPR_ERR_INVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or device named as an image must not hang open(); it is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		goto out;
 	if (st.st_size > ANPR_CV_MAX_FILE) {

@@ -20,8 +20,9 @@ head -c 5000 /dev/urandom >"$tmp/random.jpg"
 echo "not an image" >"$tmp/text.png"
 cp "$corpus/huge_dims.png" "$tmp/huge.png"
 mkdir "$tmp/dir.jpg"
+mkfifo "$tmp/fifo.jpg" # no writer: opening it for reading without O_NONBLOCK would hang
 files=("$tmp/empty.jpg" "$good" "$tmp/truncated.jpg" "$tmp/random.jpg" "$tmp/text.png" "$tmp/huge.png"
-	"$tmp/dir.jpg" "$tmp/missing.jpg" "$tmp/good/synth_00001.jpg")
+	"$tmp/dir.jpg" "$tmp/fifo.jpg" "$tmp/missing.jpg" "$tmp/good/synth_00001.jpg")
 
 out=$("${run[@]}" --json "${files[@]}" 2>"$tmp/stderr")
 status=$?
