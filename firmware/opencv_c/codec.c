@@ -25,6 +25,7 @@
 #include <png.h>
 
 #include "opencv_c.h"
+#include "opencv_c_internal.h"
 
 /* A progressive JPEG carries about ten scans; thousands of empty ones keep a decoder busy for minutes. */
 #define JPEG_MAX_SCANS 500
@@ -33,26 +34,6 @@
 /* BMP compression methods we read: none, and bit masks for 16- and 32-bit pixels. */
 #define BI_RGB 0
 #define BI_BITFIELDS 3
-
-static uint32_t le16(const uint8_t *p)
-{
-	return (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint32_t be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* BGR to grey with OpenCV's fixed-point weights (0.114, 0.587, 0.299 in 14 bits), as cv::cvtColor. */
 static uint8_t grey_of(uint32_t b, uint32_t g, uint32_t r)
@@ -74,6 +55,17 @@ static void put_pixel(uint8_t *row, int x, bool colour, uint32_t b, uint32_t g, 
 
 /* ---- EXIF orientation ---- */
 
+/* TIFF values in the block's byte order. */
+static uint32_t tiff16(const uint8_t *p, bool le)
+{
+	return le ? anpr_le16(p) : anpr_be16(p);
+}
+
+static uint32_t tiff32(const uint8_t *p, bool le)
+{
+	return le ? anpr_le32(p) : anpr_be32(p);
+}
+
 /*
  * The Orientation tag (0x0112) of IFD0 in an EXIF block (the APP1 payload
  * after "Exif\0\0"): 1..8, or 1 when absent or malformed.
@@ -91,22 +83,23 @@ static int exif_orientation(const uint8_t *p, size_t n)
 		le = false;
 	else
 		return 1;
-	if ((le ? le16(p + 2) : be16(p + 2)) != 42)
+	if (tiff16(p + 2, le) != 42)
 		return 1;
-	off = le ? le32(p + 4) : be32(p + 4);
+	off = tiff32(p + 4, le);
 	if (off < 8 || off > n - 2)
 		return 1;
-	count = le ? le16(p + off) : be16(p + off);
+	count = tiff16(p + off, le);
 	off += 2;
-	for (uint32_t i = 0; i < count && off <= n - 12; i++, off += 12) {
+	/* off <= n here; n - 12 would wrap on a block of 10 or 11 bytes. */
+	for (uint32_t i = 0; i < count && (size_t)off + 12 <= n; i++, off += 12) {
 		const uint8_t *e = p + off;
 
-		if ((le ? le16(e) : be16(e)) != 0x0112)
+		if (tiff16(e, le) != 0x0112)
 			continue;
 		/* SHORT, one value, held in the first two bytes of the value field. */
-		if ((le ? le16(e + 2) : be16(e + 2)) != 3 || (le ? le32(e + 4) : be32(e + 4)) != 1)
+		if (tiff16(e + 2, le) != 3 || tiff32(e + 4, le) != 1)
 			return 1;
-		uint32_t v = le ? le16(e + 8) : be16(e + 8);
+		uint32_t v = tiff16(e + 8, le);
 		return v >= 1 && v <= 8 ? (int)v : 1;
 	}
 	return 1;
@@ -552,10 +545,10 @@ static uint32_t bmp_sample(uint32_t v, const bmp_field *f)
 static anpr_err decode_bmp(const uint8_t *buf, size_t len, bool colour, int width, int height,
 			   anpr_image *dst)
 {
-	const uint32_t hdr = le32(buf + 14), bpp = le16(buf + 28), comp = le32(buf + 30);
-	const bool top_down = le32(buf + 22) > INT32_MAX;
+	const uint32_t hdr = anpr_le32(buf + 14), bpp = anpr_le16(buf + 28), comp = anpr_le32(buf + 30);
+	const bool top_down = anpr_le32(buf + 22) > INT32_MAX;
 	const uint64_t row_bytes = ((uint64_t)width * bpp + 31) / 32 * 4;
-	const uint32_t pixels = le32(buf + 10);
+	const uint32_t pixels = anpr_le32(buf + 10);
 	uint8_t palette[256][3] = { { 0 } };
 	bmp_field f[3] = { { 0 } }; /* blue, green, red */
 
@@ -564,7 +557,7 @@ static anpr_err decode_bmp(const uint8_t *buf, size_t len, bool colour, int widt
 	if (pixels > len || row_bytes * (uint64_t)height > len - pixels)
 		return ANPR_ERR_DECODE; /* pixel data missing or cut short */
 	if (bpp <= 8) {
-		uint32_t used = hdr >= 40 ? le32(buf + 46) : 0, max = 1u << bpp;
+		uint32_t used = hdr >= 40 ? anpr_le32(buf + 46) : 0, max = 1u << bpp;
 		uint64_t at = 14 + (uint64_t)hdr;
 
 		if (used == 0 || used > max)
@@ -577,8 +570,8 @@ static anpr_err decode_bmp(const uint8_t *buf, size_t len, bool colour, int widt
 		if (len < 66)
 			return ANPR_ERR_DECODE;
 		for (int c = 0; c < 3; c++)
-			f[c] =
-			    bmp_field_of(le32(buf + 62 - 4 * c)); /* red, green, blue masks at 54, 58, 62 */
+			f[c] = bmp_field_of(
+			    anpr_le32(buf + 62 - 4 * c)); /* red, green, blue masks at 54, 58, 62 */
 	} else if (bpp == 16) {
 		for (int c = 0; c < 3; c++)
 			f[c] = bmp_field_of(0x1Fu << (5 * c)); /* 5-5-5 */
@@ -601,7 +594,7 @@ static anpr_err decode_bmp(const uint8_t *buf, size_t len, bool colour, int widt
 				const uint8_t *p = s + (size_t)x * (bpp / 8);
 				b = p[0], g = p[1], r = p[2];
 			} else {
-				uint32_t v = bpp == 16 ? le16(s + 2 * x) : le32(s + 4 * x);
+				uint32_t v = bpp == 16 ? anpr_le16(s + 2 * x) : anpr_le32(s + 4 * x);
 				b = bmp_sample(v, &f[0]), g = bmp_sample(v, &f[1]), r = bmp_sample(v, &f[2]);
 			}
 			put_pixel(d, x, colour, b, g, r);

@@ -1,29 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* anpr_cv_probe(): image sizes from JPEG, PNG and BMP headers, read from untrusted bytes without decoding. */
 #include "opencv_c.h"
+#include "opencv_c_internal.h"
 
 #include <limits.h>
 #include <string.h>
-
-static uint32_t be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint32_t le16(const uint8_t *p)
-{
-	return (uint32_t)p[1] << 8 | p[0];
-}
 
 /* Walks the marker segments after SOI up to the first frame header (SOF0..SOF15). */
 static anpr_err probe_jpeg(const uint8_t *buf, size_t len, int *width, int *height)
@@ -48,7 +29,7 @@ static anpr_err probe_jpeg(const uint8_t *buf, size_t len, int *width, int *heig
 			return ANPR_ERR_FORMAT;
 		if (len - pos < 2)
 			return ANPR_ERR_FORMAT;
-		seglen = be16(buf + pos); /* counts itself, not the marker */
+		seglen = anpr_be16(buf + pos); /* counts itself, not the marker */
 		if (seglen < 2 || seglen > len - pos)
 			return ANPR_ERR_FORMAT;
 		if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
@@ -58,8 +39,8 @@ static anpr_err probe_jpeg(const uint8_t *buf, size_t len, int *width, int *heig
 			nf = buf[pos + 7];
 			if (nf == 0 || seglen != 8 + 3 * nf)
 				return ANPR_ERR_FORMAT;
-			*height = (int)be16(buf + pos + 3);
-			*width = (int)be16(buf + pos + 5);
+			*height = (int)anpr_be16(buf + pos + 3);
+			*width = (int)anpr_be16(buf + pos + 5);
 			/* A zero height means a DNL marker later on, which the decoders do not support. */
 			return *width && *height ? ANPR_ERR_OK : ANPR_ERR_FORMAT;
 		}
@@ -73,10 +54,10 @@ static anpr_err probe_png(const uint8_t *buf, size_t len, int *width, int *heigh
 	uint32_t w, h;
 
 	/* signature(8) length(4) "IHDR"(4) data(13) CRC(4) */
-	if (len < 33 || be32(buf + 8) != 13 || memcmp(buf + 12, "IHDR", 4) != 0)
+	if (len < 33 || anpr_be32(buf + 8) != 13 || memcmp(buf + 12, "IHDR", 4) != 0)
 		return ANPR_ERR_FORMAT;
-	w = be32(buf + 16);
-	h = be32(buf + 20);
+	w = anpr_be32(buf + 16);
+	h = anpr_be32(buf + 20);
 	if (w == 0 || h == 0 || w > INT_MAX || h > INT_MAX)
 		return ANPR_ERR_FORMAT;
 	*width = (int)w;
@@ -91,16 +72,16 @@ static anpr_err probe_bmp(const uint8_t *buf, size_t len, int *width, int *heigh
 
 	if (len < 30)
 		return ANPR_ERR_FORMAT;
-	hdr = le32(buf + 14);
+	hdr = anpr_le32(buf + 14);
 	if (hdr != 40 && hdr != 52 && hdr != 56 && hdr != 64 && hdr != 108 && hdr != 124)
 		return ANPR_ERR_FORMAT;
-	if (len - 14 < hdr || le16(buf + 26) != 1)
+	if (len - 14 < hdr || anpr_le16(buf + 26) != 1)
 		return ANPR_ERR_FORMAT; /* truncated info header, or planes != 1 */
-	bpp = le16(buf + 28);
+	bpp = anpr_le16(buf + 28);
 	if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)
 		return ANPR_ERR_FORMAT;
-	w = le32(buf + 18);
-	h = le32(buf + 22);
+	w = anpr_le32(buf + 18);
+	h = anpr_le32(buf + 22);
 	/* Both are signed 32-bit; a negative height means top-down rows. */
 	if (h > INT32_MAX)
 		h = ~h + 1u; /* its magnitude; INT32_MIN stays 2^31 and is refused below */

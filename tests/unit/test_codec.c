@@ -55,9 +55,10 @@ static uint8_t block_level(int bx, int by)
 /*
  * A grey JPEG of 24x16 pixels in six flat 8x8 blocks (quality 100 keeps them
  * flat), with an APP1 EXIF block whose IFD0 holds the Orientation tag with
- * value o, type type, byte order big-endian or little.
+ * value o, type type, byte order big-endian or little. The block carries the
+ * first tiff_len (at most 26) bytes of its TIFF structure.
  */
-static size_t exif_jpeg(uint8_t *out, size_t cap, int o, int type, bool big_endian)
+static size_t exif_jpeg(uint8_t *out, size_t cap, int o, int type, bool big_endian, size_t tiff_len)
 {
 	anpr_image img = { 0 };
 	uint8_t *jpg = NULL;
@@ -84,12 +85,14 @@ static size_t exif_jpeg(uint8_t *out, size_t cap, int o, int type, bool big_endi
 		t[12] = (uint8_t)type, t[14] = 1;
 		t[18] = (uint8_t)o;
 	}
-	CHECK(len + sizeof(app1) <= cap);
+	size_t app1_len = 4 + 6 + tiff_len;
+	app1[3] = (uint8_t)(2 + 6 + tiff_len);
+	CHECK(tiff_len <= 26 && len + app1_len <= cap);
 	memcpy(out, jpg, 2); /* SOI */
-	memcpy(out + 2, app1, sizeof(app1));
-	memcpy(out + 2 + sizeof(app1), jpg + 2, len - 2);
+	memcpy(out + 2, app1, app1_len);
+	memcpy(out + 2 + app1_len, jpg + 2, len - 2);
 	free(jpg);
-	return len + sizeof(app1);
+	return len + app1_len;
 }
 
 static void test_exif_orientation(void)
@@ -108,7 +111,7 @@ static void test_exif_orientation(void)
 	anpr_image img = { 0 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t n = exif_jpeg(buf, sizeof(buf), cases[i].o, 3, i % 2 == 1);
+		size_t n = exif_jpeg(buf, sizeof(buf), cases[i].o, 3, i % 2 == 1, 26);
 		bool swap = cases[i].o >= 5;
 
 		CHECK_INT(anpr_cv_decode(buf, n, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
@@ -126,17 +129,23 @@ static void test_exif_orientation(void)
 		      close_to(at(&img, cases[i].tl_x, cases[i].tl_y)[1], block_level(0, 0), 3));
 	}
 	/* A tag of the wrong type, or a value out of range, leaves the image as stored. */
-	size_t n = exif_jpeg(buf, sizeof(buf), 6, 4, false);
+	size_t n = exif_jpeg(buf, sizeof(buf), 6, 4, false, 26);
 	CHECK_INT(anpr_cv_decode(buf, n, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
 	CHECK(img.width == 24 && img.height == 16);
-	n = exif_jpeg(buf, sizeof(buf), 9, 3, true);
+	n = exif_jpeg(buf, sizeof(buf), 9, 3, true, 26);
 	CHECK_INT(anpr_cv_decode(buf, n, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
 	CHECK(img.width == 24 && img.height == 16);
 	/* An IFD offset past the block's end is ignored too. */
-	n = exif_jpeg(buf, sizeof(buf), 6, 3, false);
+	n = exif_jpeg(buf, sizeof(buf), 6, 3, false, 26);
 	buf[2 + 10 + 4] = 0xF0;
 	CHECK_INT(anpr_cv_decode(buf, n, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
 	CHECK(img.width == 24 && img.height == 16);
+	/* Blocks that end inside IFD0 (10 and 11 bytes: a count and no whole entry; 21: an entry cut). */
+	for (size_t cut = 10; cut <= 21; cut += cut == 11 ? 10 : 1) {
+		n = exif_jpeg(buf, sizeof(buf), 6, 3, false, cut);
+		CHECK_INT(anpr_cv_decode(buf, n, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
+		CHECK(img.width == 24 && img.height == 16);
+	}
 	anpr_image_free(&img);
 }
 
