@@ -72,6 +72,7 @@ enum cls {
 	C_RO_B,
 	C_IE_YEAR3,
 	C_IE_COUNTY1,
+	C_US,
 	C_COUNT
 };
 
@@ -110,6 +111,11 @@ static const uint64_t class_set[C_COUNT] = {
 	[C_IE_YEAR3] = D_('1') | D_('2'),
 	/* Irish one-letter county codes: Cork, Dublin, Galway, Limerick, Tipperary, Waterford. */
 	[C_IE_COUNTY1] = L_('C') | L_('D') | L_('G') | L_('L') | L_('T') | L_('W'),
+	/*
+	 * US: any digit or letter but O. Standard US series do not issue O beside 0, US
+	 * records treat the two as one, and the us set's 208 plates hold 60 zeros and no O.
+	 */
+	[C_US] = (ALL_LETTERS & ~L_('O')) | ALL_DIGITS,
 };
 
 /* Pattern codes used in the template table; any other byte maps to C_NEVER. */
@@ -118,7 +124,7 @@ static const unsigned char code_class[128] = {
 	['r'] = C_UK_REGION, ['t'] = C_UK_TAG,   ['u'] = C_UK_RANDOM,  ['a'] = C_UK_AGE,
 	['g'] = C_GB,        ['i'] = C_NI_CODE1, ['z'] = C_NI_CODE2,   ['Q'] = C_Q,
 	['E'] = C_DE_SUFFIX, ['k'] = C_NL,       ['e'] = C_ES,         ['p'] = C_PL,
-	['b'] = C_RO_B,      ['y'] = C_IE_YEAR3, ['c'] = C_IE_COUNTY1,
+	['b'] = C_RO_B,      ['y'] = C_IE_YEAR3, ['c'] = C_IE_COUNTY1, ['x'] = C_US,
 };
 
 static int class_of(char code)
@@ -252,7 +258,8 @@ typedef struct tmpl {
  * format region, tag and random letters; a year letter of prefix and suffix marks;
  * g Great Britain letter group; i z Northern Ireland county code; Q the letter Q;
  * E German E/H; k Dutch letter; e Spanish letter; p Polish serial letter; b the
- * letter B; y the last digit of an Irish three-digit year; c an Irish one-letter county.
+ * letter B; y the last digit of an Irish three-digit year; c an Irish one-letter county;
+ * x a US symbol (a digit or a letter other than O).
  *
  * Most specific first: anpr_grammar_classify() returns the format of the first
  * template that matches, so UK formats precede European ones, and those the US.
@@ -406,12 +413,12 @@ static const tmpl templates[] = {
 	EU_ANY("XXXXXXX"),
 	EU_ANY("XXXXXXXX"),
 	/* US: 2-7 symbols, a digit or at least four letters (vanity plates). */
-	US("XX"),
-	US("XXX"),
-	US("XXXX"),
-	US("XXXXX"),
-	US("XXXXXX"),
-	US("XXXXXXX"),
+	US("xx"),
+	US("xxx"),
+	US("xxxx"),
+	US("xxxxx"),
+	US("xxxxxx"),
+	US("xxxxxxx"),
 };
 
 enum { N_TMPL = sizeof(templates) / sizeof(templates[0]) };

@@ -395,6 +395,8 @@ static const classify_case classify_cases[] = {
 	{ "A", AUTO, NONE },
 	{ "ABCDEFGH", AUTO, NONE },
 	{ "ABCDEFGH", C_US, NONE },
+	{ "0SG719", C_US, US },
+	{ "OSG719", C_US, NONE }, /* no US series issues the letter O */
 	/* Not normalised, or not a mark at all. */
 	{ "", AUTO, NONE },
 	{ "ab12cde", AUTO, NONE },
@@ -523,6 +525,8 @@ static const rank_case rank_cases[] = {
 	{ "spanish", "1 2 3 4 B C D", C_EU, "1234BCD", EU },
 	{ "spanish under AUTO is also UK dateless", "1 2 3 4 B C D", AUTO, "1234BCD", DL },
 	{ "us vanity", "A B C D", C_US, "ABCD", US },
+	{ "us: O read for 0", "O S G 7 1 9", C_US, "0SG719", US },
+	{ "us: O among letters", "H L O K T Y 1", C_US, "HL0KTY1", US },
 	/* Spaces tell layouts apart: French BH-552-EH against UK BH55 ZEH. */
 	{ "french spacing", "B H | 5 5 2 | E H", AUTO, "BH552EH", EU },
 	{ "italian spacing", "B H | 5 5 2 E H", AUTO, "BH552EH", EU },
