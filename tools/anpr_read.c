@@ -40,7 +40,8 @@ static void usage(FILE *out)
 	      "  --model NAME             OCR model: plate (default) or eng\n"
 	      "  --model-dir DIR          folder with NAME.traineddata\n"
 	      "  --bench DIR              score every image in DIR that has ground truth\n"
-	      "  --pairs FILE             with --bench: write 'raw score<TAB>right' per read (calibration)\n"
+	      "  --pairs FILE             with --bench: write 'raw score<TAB>right<TAB>uk|other' per read\n"
+	      "                           (the format family; tools/fit-calibration.py fits each)\n"
 	      "  --help                   this text\n\n"
 	      "Exit status: 0 when every file was read (finding no plate is not an error),\n"
 	      "1 when any file could not be read, 64 for a bad command line.\n",
@@ -204,7 +205,8 @@ static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anp
 		b->bucket_n[k]++;
 		b->bucket_ok[k] += ok;
 		if (pairs)
-			fprintf(pairs, "%.5f\t%d\n", (double)best->raw_score, ok);
+			fprintf(pairs, "%.5f\t%d\t%s\n", (double)best->raw_score, ok,
+				anpr_plate_format_country(best->format) == ANPR_COUNTRY_UK ? "uk" : "other");
 		if (verbose && !ok)
 			fprintf(stderr, "wrong  %s %s read %s (%.3f)\n", name, gt[g].text, best->text,
 				(double)best->confidence);

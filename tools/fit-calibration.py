@@ -2,29 +2,38 @@
 # SPDX-License-Identifier: MIT
 """Fits the reader's confidence calibration from `anpr-read --bench DIR --pairs FILE` output.
 
-Pools every (raw confidence, right) pair given, fits an isotonic (monotone non-decreasing)
-regression by pool-adjacent-violators, and prints the knot table for ocr/reader.c: raw
-confidence -> probability that the read is right. Each block's estimate is shrunk towards
-0.5 by one pseudo-read each way, so a small, all-correct bucket does not claim certainty.
+Each line of a pairs file is `raw<TAB>right<TAB>family`, the family being `uk` (a UK format) or
+`other` (European and US formats); a line without one counts as `uk`. Per family, pools every
+(raw confidence, right) pair given, fits an isotonic (monotone non-decreasing) regression by
+pool-adjacent-violators, and prints the knot table for ocr/reader.c (calibration_uk,
+calibration_other): raw confidence -> probability that the read is right. Each block's estimate
+is shrunk towards 0.5 by one pseudo-read each way, so a small, all-correct bucket does not claim
+certainty.
 
-Usage: tools/fit-calibration.py PAIRS_FILE... > table.txt
+Usage: tools/fit-calibration.py PAIRS_FILE... > tables.txt
 """
 import sys
 
+FAMILIES = ('uk', 'other')
 
-def main():
-    pairs = []
-    for path in sys.argv[1:]:
+
+def read_pairs(paths):
+    pairs = {f: [] for f in FAMILIES}
+    for path in paths:
         with open(path) as f:
-            for line in f:
-                conf, ok = line.split('\t')
-                pairs.append((float(conf), int(ok)))
-    if not pairs:
-        sys.exit('no pairs')
-    pairs.sort()
-    # Pool adjacent violators: blocks of [sum_right, count, max_raw].
+            for n, line in enumerate(f, 1):
+                cols = line.rstrip('\n').split('\t')
+                family = cols[2] if len(cols) > 2 else 'uk'
+                if len(cols) not in (2, 3) or family not in pairs:
+                    sys.exit(f'{path}:{n}: expected raw<TAB>right[<TAB>uk|other]')
+                pairs[family].append((float(cols[0]), int(cols[1])))
+    return pairs
+
+
+def fit(pairs):
+    """Pool adjacent violators over pairs sorted by raw: blocks of [right, count, max raw]."""
     blocks = []
-    for conf, ok in pairs:
+    for conf, ok in sorted(pairs):
         blocks.append([ok, 1, conf])
         # Merge while the curve would not rise (ties merge too, keeping the table short).
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
@@ -32,13 +41,28 @@ def main():
             blocks[-1][0] += s
             blocks[-1][1] += n
             blocks[-1][2] = c
-    print(f'/* Fitted on {len(pairs)} reads by tools/fit-calibration.py; raw -> P(right). */')
-    lo = 0.0
-    for s, n, c in blocks:
-        p = (s + 1) / (n + 2)
-        print(f'\t{{ {lo:.4f}f, {p:.4f}f }}, /* {n} reads up to raw {c:.4f}, {s} right */')
-        lo = c
-    print(f'/* overall accuracy {sum(ok for _, ok in pairs) / len(pairs):.3f} */', file=sys.stderr)
+    return blocks
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    pairs = read_pairs(sys.argv[1:])
+    if not any(pairs.values()):
+        sys.exit('no pairs')
+    for family in FAMILIES:
+        if not pairs[family]:
+            print(f'/* calibration_{family}: no reads, keep the table as it is */')
+            continue
+        print(f'/* calibration_{family}: fitted on {len(pairs[family])} reads by '
+              'tools/fit-calibration.py; raw -> P(right). */')
+        lo = 0.0
+        for s, n, c in fit(pairs[family]):
+            p = (s + 1) / (n + 2)
+            print(f'\t{{ {lo:.4f}f, {p:.4f}f }}, /* {n} reads up to raw {c:.4f}, {s} right */')
+            lo = c
+        right = sum(ok for _, ok in pairs[family])
+        print(f'/* {family}: overall accuracy {right / len(pairs[family]):.3f} */', file=sys.stderr)
 
 
 if __name__ == '__main__':
