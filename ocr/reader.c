@@ -435,12 +435,12 @@ static void choose_rereads(first_read *first, size_t nreg, float best_first)
 		doubtful[i] =
 		    !first[i].skip && first[i].n > 0 && worth_reread(first[i].best[0].raw, best_first);
 	for (size_t i = 0; i < nreg; i++) {
-		int better =
-		    0; /* doubtful regions ranked before i: a higher first score, or as high and earlier */
-		for (size_t j = 0; j < nreg && doubtful[i]; j++)
-			better += j != i && doubtful[j] &&
-				  (first[j].best[0].raw > first[i].best[0].raw ||
-				   (first[j].best[0].raw == first[i].best[0].raw && j < i));
+		/* Doubtful regions ranked before i: a higher first score, or as high and earlier. */
+		int better = 0;
+		for (size_t j = 0; j < nreg && doubtful[i]; j++) {
+			float rj = first[j].best[0].raw, ri = first[i].best[0].raw;
+			better += j != i && doubtful[j] && (j < i ? rj >= ri : rj > ri);
+		}
 		first[i].reread = doubtful[i] && better < MAX_REREADS;
 	}
 }
