@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "readfile.h"
 #include "log.h"
 
 #define SUFFIX ".read.json"
@@ -72,27 +73,14 @@ static bool jws_hash(const char *buf, uint8_t sha[ANPR_SHA256_LEN])
 static bool envelope_hash(int dir_fd, const char *name, uint8_t sha[ANPR_SHA256_LEN])
 {
 	char *buf = NULL;
-	bool ok = false;
-	struct stat st;
-	ssize_t got;
-	int fd;
+	size_t len = 0;
+	bool ok;
 
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	if (anpr_file_read(dir_fd, name, ANPR_READ_NOFOLLOW, MAX_ENVELOPE, &buf, &len, NULL, 0) !=
+	    ANPR_ERR_OK)
 		return false;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > MAX_ENVELOPE)
-		goto out;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		goto out;
-	got = read(fd, buf, (size_t)st.st_size);
-	if (got != st.st_size)
-		goto out;
-	buf[got] = '\0';
-	ok = jws_hash(buf, sha);
-out:
+	ok = len > 0 && jws_hash(buf, sha);
 	free(buf);
-	close(fd);
 	return ok;
 }
 

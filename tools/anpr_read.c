@@ -37,7 +37,7 @@ static void usage(FILE *out)
 	      "  --country uk|eu|us|auto  plate grammars to apply (default auto)\n"
 	      "  --topn N                 alternatives per plate, 1-10 (default 5)\n"
 	      "  --json                   one JSON object per file (with --bench: one summary object)\n"
-	      "  --model NAME             OCR model: plate (default) or eng\n"
+	      "  --model NAME             OCR model: plate, eng, or both read together, plate+eng (default)\n"
 	      "  --model-dir DIR          folder with NAME.traineddata\n"
 	      "  --bench DIR              score every image in DIR that has ground truth\n"
 	      "  --pairs FILE             with --bench: write 'raw score<TAB>right<TAB>uk|other' per read\n"

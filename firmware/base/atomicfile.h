@@ -16,10 +16,4 @@
 ANPR_MUST_CHECK anpr_err anpr_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
 					   char *diag, size_t diag_len);
 
-/*
- * Reads a whole regular file of at most cap bytes into a new NUL-terminated
- * buffer the caller frees. ANPR_ERR_NOT_FOUND, ANPR_ERR_TOO_BIG, ANPR_ERR_IO, ANPR_ERR_NOMEM.
- */
-ANPR_MUST_CHECK anpr_err anpr_read_small_file(const char *path, size_t cap, char **out, size_t *len);
-
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "edit_distance.h"
+#include "readfile.h"
 
 typedef struct value {
 	int64_t i; /* INT, BOOL, and ENUM (choice index) */
@@ -510,54 +511,17 @@ out:
 
 anpr_err anpr_config_load_file(anpr_config *c, const char *path, char *diag, size_t diag_len)
 {
-	anpr_err err = ANPR_ERR_IO;
 	char *buf = NULL;
 	size_t len = 0;
-	struct stat sb;
-	int fd = -1;
+	anpr_err err;
 
 	if (!c || !path)
 		return ANPR_ERR_INVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		anpr_diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		anpr_diagf(diag, diag_len, "%s: not a regular file", path);
-		goto out;
-	}
-	if (sb.st_size > ANPR_CFG_MAX_FILE) {
-		anpr_diagf(diag, diag_len, "%s: file is larger than %d bytes", path, ANPR_CFG_MAX_FILE);
-		err = ANPR_ERR_TOO_BIG;
-		goto out;
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		err = ANPR_ERR_NOMEM;
-		goto out;
-	}
-	/* Read until EOF rather than trusting st_size: the file may change under us. */
-	for (;;) {
-		ssize_t n = read(fd, buf + len, (size_t)sb.st_size + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			anpr_diagf(diag, diag_len, "%s: read failed: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)sb.st_size) {
-			anpr_diagf(diag, diag_len, "%s: file grew while being read", path);
-			goto out;
-		}
-	}
-	err = anpr_config_load_buffer(c, path, buf, len, diag, diag_len);
-out:
-	if (fd >= 0)
-		close(fd);
+	err = anpr_file_read(AT_FDCWD, path, 0, (size_t)ANPR_CFG_MAX_FILE, &buf, &len, diag, diag_len);
+	if (err == ANPR_ERR_NOT_FOUND)
+		err = ANPR_ERR_IO; /* to the operator a missing file is one more file that cannot be read */
+	if (!err)
+		err = anpr_config_load_buffer(c, path, buf, len, diag, diag_len);
 	free(buf);
 	return err;
 }

@@ -26,6 +26,7 @@
 
 #include "opencv_c.h"
 #include "opencv_c_internal.h"
+#include "readfile.h"
 
 /* A progressive JPEG carries about ten scans; thousands of empty ones keep a decoder busy for minutes. */
 #define JPEG_MAX_SCANS 500
@@ -672,40 +673,17 @@ anpr_err anpr_cv_decode(const uint8_t *buf, size_t len, anpr_cv_load mode, anpr_
 
 anpr_err anpr_cv_read_file(const char *path, anpr_cv_load mode, anpr_image *dst)
 {
-	anpr_err err = ANPR_ERR_IO;
-	uint8_t *buf = NULL;
-	size_t size = 0, got = 0;
-	struct stat st;
-	int fd = -1;
+	char *buf = NULL;
+	size_t size = 0;
+	anpr_err err;
 
 	if (!path || !dst || (mode != ANPR_CV_LOAD_GREY && mode != ANPR_CV_LOAD_COLOR))
 		return ANPR_ERR_INVAL;
-	/* O_NONBLOCK: a FIFO or device named as an image must not hang open(); it is refused below. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto out;
-	if (st.st_size > ANPR_CV_MAX_FILE) {
-		err = ANPR_ERR_TOO_BIG;
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	buf = malloc(size ? size : 1);
-	if (!buf) {
-		err = ANPR_ERR_NOMEM;
-		goto out;
-	}
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out; /* error, or the file shrank under us */
-		got += (size_t)n;
-	}
-	err = anpr_cv_decode(buf, size, mode, dst);
-out:
-	if (fd >= 0)
-		close(fd);
+	err = anpr_file_read(AT_FDCWD, path, 0, ANPR_CV_MAX_FILE, &buf, &size, NULL, 0);
+	if (err == ANPR_ERR_NOT_FOUND)
+		err = ANPR_ERR_IO;
+	if (!err)
+		err = anpr_cv_decode((const uint8_t *)buf, size, mode, dst);
 	free(buf);
 	return err;
 }

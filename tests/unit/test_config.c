@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Configuration: strict parsing, layering, validation messages with file:line, output. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -167,6 +168,13 @@ static void test_files_and_set(void)
 	CHECK_CONTAINS(diag, "cannot open: No such file or directory");
 	CHECK_INT(anpr_config_load_file(c, dir, diag, sizeof(diag)), ANPR_ERR_IO);
 	CHECK_CONTAINS(diag, "not a regular file");
+	/* A FIFO named as the config is refused at once: opening it used to wait for a writer. */
+	snprintf(path, sizeof(path), "%s/fifo.ini", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK_INT(anpr_config_load_file(c, path, diag, sizeof(diag)), ANPR_ERR_IO);
+	CHECK_CONTAINS(diag, "not a regular file");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/site.ini", dir);
 
 	FILE *f = fopen(path, "w");
 	fputs("[camera]\nwidth = 1024\n", f);

@@ -2,6 +2,7 @@
 /* Engineer accounts: the users file (PBKDF2-HMAC-SHA256 hashes), password checks and the persistent lockout. */
 #include "auth.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "atomicfile.h"
 #include "clock.h"
+#include "readfile.h"
 #include "secret_file.h"
 
 #define USERS_FILE_MAX (64 * 1024)
@@ -398,7 +400,7 @@ anpr_err anpr_lockout_load(const char *dir, anpr_lockout *st)
 
 	memset(st, 0, sizeof(*st));
 	lockout_path(dir, path, sizeof(path));
-	err = anpr_read_small_file(path, LOCKOUT_FILE_MAX, &text, &len);
+	err = anpr_file_read(AT_FDCWD, path, ANPR_READ_NOFOLLOW, LOCKOUT_FILE_MAX, &text, &len, NULL, 0);
 	if (err == ANPR_ERR_NOT_FOUND)
 		return ANPR_ERR_OK;
 	if (err == ANPR_ERR_OK &&

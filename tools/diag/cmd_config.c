@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* anpr-diag config show|get|set|diff: the site configuration through the project's config library. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "atomicfile.h"
 #include "diag.h"
 #include "keys.h"
+#include "readfile.h"
 
 #define SITE_FILE_MAX ANPR_CFG_MAX_FILE
 
@@ -215,7 +217,7 @@ static int config_set(anpr_diag *d, const char *key, const char *value)
 	}
 	anpr_config_format_value(d->cfg, (size_t)i, oldv, sizeof(oldv));
 	anpr_config_format_value(check, (size_t)i, newv, sizeof(newv));
-	anpr_err err = anpr_read_small_file(site, SITE_FILE_MAX, &text, &len);
+	anpr_err err = anpr_file_read(AT_FDCWD, site, 0, SITE_FILE_MAX, &text, &len, NULL, 0);
 	if (err == ANPR_ERR_NOT_FOUND) {
 		text = strdup("");
 		len = 0;
