@@ -16,8 +16,11 @@
 #              - anpr-ocr-strips tiles: strings composed from the real UK character tiles in
 #                ../shared/data/gb-chars, "train" part only (70% of the tiles, chosen by file-name
 #                hash), skipped with a message when the folder is absent;
-#              - `anpr-synth strips --no-gb-chars` when BIN_DIR has anpr-synth (its tile strips use
-#                every tile, which would leak the held-out tiles into training).
+#              - only with OCR_SYNTH_STRIPS=N (default 0), N `anpr-synth strips --no-gb-chars`
+#                from BIN_DIR's anpr-synth (its own tile strips use every tile, which would leak
+#                the held-out ones). Off by default: both runs that added strips from the
+#                project's own plate generator drifted towards its glyphs and lost real plates
+#                (ocr/model/README.md, "Tried and not adopted").
 #              Held-out sets for evaluation use other seeds and the "test" tiles.
 #   2. lstmf   `tesseract STRIP.png STRIP --psm 13 lstm.train` per strip. The box file decides the
 #              line crop, so the mode only matters for layout: single-line mode (7) finds no text
@@ -34,7 +37,7 @@
 # Deterministic where Tesseract allows: the strips depend only on the seeds below, the list order
 # is a fixed shuffle, and lstmtraining starts from fixed random weights (two runs of the same data
 # gave byte-identical models). Environment: OCR_ITERATIONS (default 75000), OCR_JOBS (default nproc),
-# OCR_WORK (work folder, default build/ocr-train).
+# OCR_WORK (work folder, default build/ocr-train), OCR_SYNTH_STRIPS (default 0, see stage 1).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,7 +54,7 @@ ITERATIONS=${OCR_ITERATIONS:-75000}
 JOBS=${OCR_JOBS:-$(nproc)}
 N_FONTS=14000                    # font strips for training
 N_TILES=10000                    # gb-chars strips for training
-N_SYNTH=4000                     # anpr-synth strips, when it is built
+N_SYNTH=${OCR_SYNTH_STRIPS:-0}   # anpr-synth strips (stage 1); 0: none
 N_CHECK=300                      # lstmtraining's own check set (model selection, not reported)
 N_EVAL=1000                      # each held-out set
 LEARNING_RATE=0.002
@@ -69,6 +72,8 @@ FONT_FILES=(
 log() { printf 'train-ocr: %s\n' "$*"; }
 die() { printf 'train-ocr: %s\n' "$*" >&2; exit 1; }
 stamp() { date +%s; }
+
+case $N_SYNTH in '' | *[!0-9]*) die "OCR_SYNTH_STRIPS must be a whole number, not '$N_SYNTH'" ;; esac
 
 for t in anpr-ocr-strips anpr-ocr-eval; do
 	[ -x "$bin/$t" ] || die "$bin/$t missing: build first (make build)"
@@ -110,10 +115,11 @@ if [ -f "$gb_chars/labels.tsv" ]; then
 else
 	log "no character tiles at $gb_chars: training on fonts only, tile evaluations skipped"
 fi
-if [ -x "$bin/anpr-synth" ] && [ ! -f "$work/strips/synth/.done" ]; then
+if [ "$N_SYNTH" -gt 0 ] && [ ! -f "$work/strips/synth/.done" ]; then
+	[ -x "$bin/anpr-synth" ] || die "OCR_SYNTH_STRIPS=$N_SYNTH needs $bin/anpr-synth: build first (make build)"
 	rm -rf "$work/strips/synth" && mkdir -p "$work/strips/synth"
 	log "rendering $N_SYNTH anpr-synth strips"
-	"$bin/anpr-synth" strips --seed $((SEED + 2)) --count $N_SYNTH --out "$work/strips/synth" --no-gb-chars
+	"$bin/anpr-synth" strips --seed $((SEED + 2)) --count "$N_SYNTH" --out "$work/strips/synth" --no-gb-chars
 	"$bin/anpr-ocr-strips" boxes "$work/strips/synth"
 	touch "$work/strips/synth/.done"
 fi
@@ -127,7 +133,10 @@ find "$work/strips" -name '*.png' | sort | xargs -r -P "$JOBS" -n 200 bash -c '
 		[ -s "$b.lstmf" ] || [ ! -s "$b.box" ] ||
 			tesseract "$f" "$b" --tessdata-dir "'"$tessdata"'" --psm 13 lstm.train >/dev/null 2>&1 || true
 	done' _
-find "$work/strips" -path "$work/strips/check" -prune -o -name '*.lstmf' -print | sort |
+# Strips of an earlier run with OCR_SYNTH_STRIPS set stay out unless it is set now.
+skip_synth=$work/strips/check
+[ "$N_SYNTH" -gt 0 ] || skip_synth=$work/strips/synth
+find "$work/strips" \( -path "$work/strips/check" -o -path "$skip_synth" \) -prune -o -name '*.lstmf' -print | sort |
 	shuf --random-source=<(yes "$SEED") >"$work/train.list"
 find "$work/strips/check" -name '*.lstmf' | sort >"$work/check.list"
 log "$(wc -l <"$work/train.list") training lines, $(wc -l <"$work/check.list") check lines"
