@@ -241,7 +241,7 @@ static float calibrate(float raw, anpr_plate_format format)
 
 	for (size_t i = 0; i < n; i++)
 		if (raw >= k[i].raw && k[i].p > p)
-			p = k[i].p; /* the fits are monotone; max() guards a hand edit */
+			p = k[i].p; /* a small block's shrunk estimate can dip: keep the map monotone */
 	return p;
 }
 
@@ -438,8 +438,10 @@ static void choose_rereads(first_read *first, size_t nreg, float best_first)
 		/* Doubtful regions ranked before i: a higher first score, or as high and earlier. */
 		int better = 0;
 		for (size_t j = 0; j < nreg && doubtful[i]; j++) {
+			if (j == i || !doubtful[j])
+				continue;
 			float rj = first[j].best[0].raw, ri = first[i].best[0].raw;
-			better += j != i && doubtful[j] && (j < i ? rj >= ri : rj > ri);
+			better += j < i ? rj >= ri : rj > ri;
 		}
 		first[i].reread = doubtful[i] && better < MAX_REREADS;
 	}

@@ -32,8 +32,9 @@ anpr_err anpr_file_read(int dir_fd, const char *path, unsigned flags, size_t cap
 		oflags |= O_NOFOLLOW;
 	fd = openat(dir_fd, path, oflags);
 	if (fd < 0) {
-		anpr_diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(errno));
-		return errno == ENOENT ? ANPR_ERR_NOT_FOUND : ANPR_ERR_IO;
+		int e = errno; /* before anpr_diagf(), which may change it */
+		anpr_diagf(diag, diag_len, "%s: cannot open: %s", path, strerror(e));
+		return e == ENOENT ? ANPR_ERR_NOT_FOUND : ANPR_ERR_IO;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		anpr_diagf(diag, diag_len, "%s: not a regular file", path);
