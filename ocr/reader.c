@@ -153,18 +153,6 @@ void anpr_reader_close(anpr_reader *r)
 	free(r);
 }
 
-/* How sure the OCR was of the line as a whole: geometric mean of each position's best probability. */
-static float line_certainty(const anpr_ocr_line *line)
-{
-	double s = 0;
-
-	if (line->n == 0)
-		return 0;
-	for (int i = 0; i < line->n; i++)
-		s += log(line->pos[i].n ? fmax((double)line->pos[i].alt[0].p, 1e-4) : 1e-4);
-	return (float)exp(s / line->n);
-}
-
 /*
  * How much the evidence beyond the text supports a plate: real plates carry
  * five or more symbols, and the detector's glyph count agrees with the OCR's.
@@ -254,49 +242,6 @@ static float raw_score(float relative, float certainty, float support)
 	return relative * certainty * support;
 }
 
-/*
- * Merges a second model's reading into line. Where both saw the same number
- * of symbols, each position's alternatives are averaged (a symbol one model
- * missed counts as probability 0 there); otherwise the surer line is kept.
- */
-static void merge_lines(anpr_ocr_line *line, const anpr_ocr_line *other)
-{
-	if (other->n != line->n) {
-		if (line_certainty(other) > line_certainty(line))
-			*line = *other;
-		return;
-	}
-	for (int i = 0; i < line->n; i++) {
-		/* A space either model saw is kept: the other may have run the words together. */
-		anpr_ocr_pos merged = { .n = 0,
-					.gap_before = line->pos[i].gap_before || other->pos[i].gap_before };
-		/* Heights: the mean where both models boxed the symbol (Tesseract's boxes are noisy). */
-		float h1 = line->pos[i].height, h2 = other->pos[i].height;
-		merged.height = h1 > 0.0f && h2 > 0.0f ? (h1 + h2) / 2 : h1 > 0.0f ? h1 : h2;
-		const anpr_ocr_pos *two[2] = { &line->pos[i], &other->pos[i] };
-		for (int m = 0; m < 2; m++)
-			for (int k = 0; k < two[m]->n; k++) {
-				int j = 0;
-				while (j < merged.n && merged.alt[j].c != two[m]->alt[k].c)
-					j++;
-				if (j == merged.n) {
-					if (merged.n == ANPR_OCR_MAX_ALTS)
-						continue;
-					merged.alt[merged.n++] = (anpr_ocr_alt){ two[m]->alt[k].c, 0 };
-				}
-				merged.alt[j].p += two[m]->alt[k].p / 2;
-			}
-		/* Most likely first, as anpr_ocr_pos promises. */
-		for (int a = 1; a < merged.n; a++)
-			for (int b = a; b > 0 && merged.alt[b].p > merged.alt[b - 1].p; b--) {
-				anpr_ocr_alt t = merged.alt[b];
-				merged.alt[b] = merged.alt[b - 1];
-				merged.alt[b - 1] = t;
-			}
-		line->pos[i] = merged;
-	}
-}
-
 static anpr_err read_strip(anpr_reader *r, anpr_ocr_line *line)
 {
 	anpr_err err = anpr_recog_read(r->ocr[0], &r->strip, line);
@@ -309,10 +254,7 @@ static anpr_err read_strip(anpr_reader *r, anpr_ocr_line *line)
 	r->ocr_calls++;
 	if (err)
 		return err;
-	if (line->n == 0)
-		*line = other;
-	else if (other.n > 0)
-		merge_lines(line, &other);
+	anpr_ocr_line_merge(line, &other);
 	return ANPR_ERR_OK;
 }
 
@@ -348,7 +290,7 @@ static void read_cut(anpr_reader *r, const anpr_image *grey, const anpr_plate_re
 		return;
 	if (anpr_grammar_rank(&line, r->cfg.country, guesses, ANPR_READ_MAX_CANDIDATES, &ng) != ANPR_ERR_OK)
 		return;
-	float cert = line_certainty(&line);
+	float cert = anpr_ocr_line_certainty(&line);
 	for (size_t i = 0; i < ng; i++) {
 		memcpy(out[i].text, guesses[i].text, sizeof(out[i].text));
 		out[i].format = guesses[i].format;

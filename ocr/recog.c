@@ -438,3 +438,52 @@ anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *
 		err = recognise(r, strip, PSM_RAW_LINE, line);
 	return err;
 }
+
+float anpr_ocr_line_certainty(const anpr_ocr_line *line)
+{
+	double s = 0;
+
+	if (line->n == 0)
+		return 0;
+	for (int i = 0; i < line->n; i++)
+		s += log(line->pos[i].n ? fmax((double)line->pos[i].alt[0].p, 1e-4) : 1e-4);
+	return (float)exp(s / line->n);
+}
+
+void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other)
+{
+	if (other->n != line->n) {
+		if (anpr_ocr_line_certainty(other) > anpr_ocr_line_certainty(line))
+			*line = *other;
+		return;
+	}
+	for (int i = 0; i < line->n; i++) {
+		/* A space either model saw is kept: the other may have run the words together. */
+		anpr_ocr_pos merged = { .n = 0,
+					.gap_before = line->pos[i].gap_before || other->pos[i].gap_before };
+		/* Heights: the mean where both models boxed the symbol (Tesseract's boxes are noisy). */
+		float h1 = line->pos[i].height, h2 = other->pos[i].height;
+		merged.height = h1 > 0.0f && h2 > 0.0f ? (h1 + h2) / 2 : h1 > 0.0f ? h1 : h2;
+		const anpr_ocr_pos *two[2] = { &line->pos[i], &other->pos[i] };
+		for (int m = 0; m < 2; m++)
+			for (int k = 0; k < two[m]->n; k++) {
+				int j = 0;
+				while (j < merged.n && merged.alt[j].c != two[m]->alt[k].c)
+					j++;
+				if (j == merged.n) {
+					if (merged.n == ANPR_OCR_MAX_ALTS)
+						continue;
+					merged.alt[merged.n++] = (anpr_ocr_alt){ two[m]->alt[k].c, 0 };
+				}
+				merged.alt[j].p += two[m]->alt[k].p / 2;
+			}
+		/* Most likely first, as anpr_ocr_pos promises. */
+		for (int a = 1; a < merged.n; a++)
+			for (int b = a; b > 0 && merged.alt[b].p > merged.alt[b - 1].p; b--) {
+				anpr_ocr_alt t = merged.alt[b];
+				merged.alt[b] = merged.alt[b - 1];
+				merged.alt[b - 1] = t;
+			}
+		line->pos[i] = merged;
+	}
+}

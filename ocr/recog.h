@@ -42,4 +42,16 @@ void anpr_recog_close(anpr_recog *r);
  */
 ANPR_MUST_CHECK anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line);
 
+/* How sure the OCR was of the line as a whole: the geometric mean of each position's best p; 0 for an empty line. */
+float anpr_ocr_line_certainty(const anpr_ocr_line *line);
+
+/*
+ * Merges a second model's reading of the same strip into line (the reader's
+ * "plate+eng"). Where both saw the same number of symbols, each position's
+ * alternatives are averaged (a symbol one model did not offer counts as
+ * probability 0 there); otherwise the surer line is kept, so an empty line
+ * never replaces a read one.
+ */
+void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other);
+
 #endif

@@ -2,7 +2,7 @@
 /* anpr-ocr-eval: measures a recognition model over a folder of strips with ground truth, as the runtime reads them. */
 
 /*
- * Usage: anpr-ocr-eval [--model NAME] [--model-dir DIR] [--country auto|uk|eu|us]
+ * Usage: anpr-ocr-eval [--model NAME|NAME+NAME] [--model-dir DIR] [--country auto|uk|eu|us]
  *                      [--per-char] [--errors] [--calibrate] [--limit N] FOLDER
  *
  * FOLDER holds NAME.png strips (grey, dark on light: what ocr/strip.c hands to
@@ -268,7 +268,8 @@ static anpr_country truth_country(anpr_country c)
 	return c == ANPR_COUNTRY_AUTO ? ANPR_COUNTRY_UK : c;
 }
 
-static anpr_err eval_one(const options *o, anpr_recog *r, const char *name, anpr_image *img, totals *t)
+static anpr_err eval_one(const options *o, anpr_recog *const r[2], const char *name, anpr_image *img,
+			 totals *t)
 {
 	char path[4096], truth[ANPR_VRM_BUF], got[ANPR_OCR_MAX_POS + 1];
 	size_t base_len = strlen(name) - 4;
@@ -287,7 +288,13 @@ static anpr_err eval_one(const options *o, anpr_recog *r, const char *name, anpr
 	if (err)
 		return err;
 	t0 = now_ms();
-	err = anpr_recog_read(r, img, &line);
+	err = anpr_recog_read(r[0], img, &line);
+	if (!err && r[1]) {
+		anpr_ocr_line other;
+		err = anpr_recog_read(r[1], img, &other);
+		if (!err)
+			anpr_ocr_line_merge(&line, &other);
+	}
 	t->ms[t->strips] = now_ms() - t0;
 	if (err)
 		return err;
@@ -357,8 +364,9 @@ static void report(const options *o, const totals *t, double open_ms)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: anpr-ocr-eval [--model NAME] [--model-dir DIR] [--country auto|uk|eu|us] "
-			"[--per-char] [--errors] [--calibrate] [--limit N] FOLDER\n");
+	fprintf(stderr,
+		"usage: anpr-ocr-eval [--model NAME|NAME+NAME] [--model-dir DIR] [--country auto|uk|eu|us] "
+		"[--per-char] [--errors] [--calibrate] [--limit N] FOLDER\n");
 	return 2;
 }
 
@@ -366,7 +374,7 @@ int main(int argc, char **argv)
 {
 	options o = { .cfg = { .model = "plate" }, .country = ANPR_COUNTRY_AUTO, .limit = -1 };
 	totals t = { 0 };
-	anpr_recog *r = NULL;
+	anpr_recog *r[2] = { NULL, NULL };
 	anpr_image img = { 0 };
 	char **names = NULL;
 	size_t n = 0;
@@ -398,10 +406,25 @@ int main(int argc, char **argv)
 	o.dir = argv[i];
 
 	t0 = now_ms();
-	err = anpr_recog_open(&o.cfg, &r);
-	if (err) {
-		fprintf(stderr, "anpr-ocr-eval: model %s: %s\n", o.cfg.model, anpr_strerror(err));
+	/* "a+b": both models read each strip and their lines are merged, as the reader does. */
+	const char *plus = strchr(o.cfg.model, '+');
+	char first[64];
+	if (plus && (plus == o.cfg.model || (size_t)(plus - o.cfg.model) >= sizeof first || !plus[1])) {
+		fprintf(stderr, "anpr-ocr-eval: model %s: want NAME or NAME+NAME\n", o.cfg.model);
+		err = ANPR_ERR_INVAL;
 		goto out;
+	}
+	for (int m = 0; m < (plus ? 2 : 1); m++) {
+		anpr_recog_cfg c = o.cfg;
+		if (plus) {
+			snprintf(first, sizeof first, "%.*s", (int)(plus - o.cfg.model), o.cfg.model);
+			c.model = m == 0 ? first : plus + 1;
+		}
+		err = anpr_recog_open(&c, &r[m]);
+		if (err) {
+			fprintf(stderr, "anpr-ocr-eval: model %s: %s\n", c.model, anpr_strerror(err));
+			goto out;
+		}
 	}
 	t0 = now_ms() - t0;
 	err = list_strips(o.dir, &names, &n);
@@ -429,6 +452,7 @@ out:
 	free(t.ms);
 	free(t.cal);
 	anpr_image_free(&img);
-	anpr_recog_close(r);
+	anpr_recog_close(r[0]);
+	anpr_recog_close(r[1]);
 	return err ? 1 : 0;
 }

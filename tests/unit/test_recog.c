@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* recog: model lookup and errors, readings of known strips, and the shape of the alternatives. */
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,12 +168,69 @@ static void test_vectors(anpr_recog *r, bool want_text)
 	anpr_image_free(&img);
 }
 
+/* A line of the given symbols, each with one alternative at probability p (second: its runner-up). */
+static anpr_ocr_line make_line(const char *best, float p, const char *second)
+{
+	anpr_ocr_line l = { .n = 0 };
+
+	for (size_t i = 0; best[i] && l.n < ANPR_OCR_MAX_POS; i++) {
+		anpr_ocr_pos *pos = &l.pos[l.n++];
+		pos->alt[0] = (anpr_ocr_alt){ best[i], p };
+		pos->n = 1;
+		if (second && second[i]) {
+			pos->alt[1] = (anpr_ocr_alt){ second[i], 1.0f - p };
+			pos->n = 2;
+		}
+		pos->height = 1.0f;
+	}
+	return l;
+}
+
+/* Two models' lines merged as the reader merges "plate+eng". */
+static void test_merge(void)
+{
+	/* Same length: per position the averaged alternatives, most likely first. */
+	anpr_ocr_line a = make_line("AB1", 0.6f, "DX7"), b = make_line("DB1", 0.9f, "AX7");
+	anpr_ocr_line_merge(&a, &b);
+	CHECK_INT(a.n, 3);
+	CHECK(a.pos[0].alt[0].c == 'D' && fabsf(a.pos[0].alt[0].p - 0.65f) < 1e-5f);
+	CHECK(a.pos[0].alt[1].c == 'A' && fabsf(a.pos[0].alt[1].p - 0.35f) < 1e-5f);
+	CHECK(a.pos[1].alt[0].c == 'B' && fabsf(a.pos[1].alt[0].p - 0.75f) < 1e-5f);
+	CHECK(a.pos[2].alt[0].c == '1' && a.pos[2].n == 2);
+	/* A symbol only one model offers keeps half its weight. */
+	a = make_line("Q", 1.0f, NULL), b = make_line("0", 1.0f, NULL);
+	anpr_ocr_line_merge(&a, &b);
+	CHECK(a.pos[0].n == 2 && fabsf(a.pos[0].alt[0].p - 0.5f) < 1e-5f);
+	/* A space either model saw is kept. */
+	a = make_line("AB12", 0.9f, NULL), b = make_line("AB12", 0.9f, NULL);
+	b.pos[2].gap_before = true;
+	anpr_ocr_line_merge(&a, &b);
+	CHECK(a.pos[2].gap_before && !a.pos[1].gap_before);
+	/* Different lengths: the surer line is kept whole. */
+	a = make_line("AB12CDE", 0.5f, NULL), b = make_line("B12CDE", 0.95f, NULL);
+	anpr_ocr_line_merge(&a, &b);
+	CHECK_INT(a.n, 6);
+	CHECK(a.pos[0].alt[0].c == 'B' && a.pos[0].alt[0].p == 0.95f);
+	a = make_line("AB12CDE", 0.95f, NULL), b = make_line("B12CDE", 0.5f, NULL);
+	anpr_ocr_line_merge(&a, &b);
+	CHECK_INT(a.n, 7);
+	/* An empty line never replaces a read one, and a read one fills an empty one. */
+	b = make_line("", 1.0f, NULL);
+	anpr_ocr_line_merge(&a, &b);
+	CHECK_INT(a.n, 7);
+	anpr_ocr_line_merge(&b, &a);
+	CHECK_INT(b.n, 7);
+	CHECK(anpr_ocr_line_certainty(&(anpr_ocr_line){ .n = 0 }) == 0.0f);
+	CHECK(fabsf(anpr_ocr_line_certainty(&a) - 0.95f) < 1e-5f);
+}
+
 int main(int argc, char **argv)
 {
 	anpr_recog *plate = NULL, *eng = NULL;
 
 	set_data_dir(argc, argv);
 	test_open_errors();
+	test_merge();
 
 	/* Our model, from the built-in folder (ocr/model). */
 	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "plate" }, &plate), ANPR_ERR_OK);
