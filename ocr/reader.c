@@ -115,24 +115,9 @@ anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
 	if (err)
 		goto out;
 	/* "a+b" reads every strip with both models and merges what they see. */
-	char names[2][64];
-	const char *plus = strchr(r->cfg.model, '+');
-	size_t first = plus ? (size_t)(plus - r->cfg.model) : strlen(r->cfg.model);
-	if (first == 0 || first >= sizeof(names[0]) ||
-	    (plus && (!plus[1] || strlen(plus + 1) >= sizeof(names[1])))) {
-		err = ANPR_ERR_INVAL;
+	err = anpr_recog_open_spec(r->cfg.model, r->cfg.model_dir, r->ocr, &r->n_ocr);
+	if (err)
 		goto out;
-	}
-	memcpy(names[0], r->cfg.model, first);
-	names[0][first] = '\0';
-	if (plus)
-		strcpy(names[1], plus + 1);
-	for (r->n_ocr = 0; r->n_ocr < (plus ? 2 : 1); r->n_ocr++) {
-		anpr_recog_cfg oc = { .model_dir = r->cfg.model_dir, .model = names[r->n_ocr] };
-		err = anpr_recog_open(&oc, &r->ocr[r->n_ocr]);
-		if (err)
-			goto out;
-	}
 	*out = r;
 	r = NULL;
 out:

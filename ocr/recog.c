@@ -237,6 +237,40 @@ void anpr_recog_close(anpr_recog *r)
 	free(r);
 }
 
+anpr_err anpr_recog_open_spec(const char *spec, const char *model_dir, anpr_recog *out[2], int *n)
+{
+	char names[2][MODEL_NAME_MAX + 1];
+	const char *plus = spec ? strchr(spec, '+') : NULL;
+	anpr_err err = ANPR_ERR_OK;
+
+	if (out)
+		out[0] = out[1] = NULL;
+	if (n)
+		*n = 0;
+	if (!spec || !out || !n)
+		return ANPR_ERR_INVAL;
+	size_t first = plus ? (size_t)(plus - spec) : strlen(spec);
+	if (first == 0 || first >= sizeof(names[0]) ||
+	    (plus && (!plus[1] || strlen(plus + 1) >= sizeof(names[1]))))
+		return ANPR_ERR_INVAL;
+	memcpy(names[0], spec, first);
+	names[0][first] = '\0';
+	if (plus)
+		strcpy(names[1], plus + 1);
+	for (int k = 0; k < (plus ? 2 : 1) && !err; k++) {
+		anpr_recog_cfg c = { .model_dir = model_dir, .model = names[k] };
+		err = anpr_recog_open(&c, &out[k]);
+	}
+	if (err) {
+		anpr_recog_close(out[0]);
+		anpr_recog_close(out[1]);
+		out[0] = out[1] = NULL;
+		return err;
+	}
+	*n = plus ? 2 : 1;
+	return ANPR_ERR_OK;
+}
+
 static bool plate_char(const char *s)
 {
 	return s && s[0] && !s[1] && ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= '0' && s[0] <= '9'));

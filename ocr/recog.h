@@ -31,6 +31,16 @@ ANPR_MUST_CHECK anpr_err anpr_recog_open(const anpr_recog_cfg *cfg, anpr_recog *
 void anpr_recog_close(anpr_recog *r);
 
 /*
+ * Opens the models a spec names: "NAME" (one), or "NAME+NAME" (two, read
+ * together and merged with anpr_ocr_line_merge(), as the reader's default
+ * "plate+eng"), each from model_dir as anpr_recog_cfg says. Fills out[0..*n-1]
+ * and sets the rest NULL; on error none stays open. Returns ANPR_ERR_INVAL for
+ * a malformed spec, else as anpr_recog_open(). The caller closes each.
+ */
+ANPR_MUST_CHECK anpr_err anpr_recog_open_spec(const char *spec, const char *model_dir, anpr_recog *out[2],
+					      int *n);
+
+/*
  * Reads one strip: a grey image of a single line of plate characters, dark on
  * light, characters roughly 20-64 px tall with a margin of about half a
  * character height around them (see ocr/README.md, "Strips"). Fills line

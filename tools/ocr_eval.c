@@ -407,24 +407,11 @@ int main(int argc, char **argv)
 
 	t0 = now_ms();
 	/* "a+b": both models read each strip and their lines are merged, as the reader does. */
-	const char *plus = strchr(o.cfg.model, '+');
-	char first[64];
-	if (plus && (plus == o.cfg.model || (size_t)(plus - o.cfg.model) >= sizeof first || !plus[1])) {
-		fprintf(stderr, "anpr-ocr-eval: model %s: want NAME or NAME+NAME\n", o.cfg.model);
-		err = ANPR_ERR_INVAL;
+	int nmodels;
+	err = anpr_recog_open_spec(o.cfg.model, o.cfg.model_dir, r, &nmodels);
+	if (err) {
+		fprintf(stderr, "anpr-ocr-eval: model %s: %s\n", o.cfg.model, anpr_strerror(err));
 		goto out;
-	}
-	for (int m = 0; m < (plus ? 2 : 1); m++) {
-		anpr_recog_cfg c = o.cfg;
-		if (plus) {
-			snprintf(first, sizeof first, "%.*s", (int)(plus - o.cfg.model), o.cfg.model);
-			c.model = m == 0 ? first : plus + 1;
-		}
-		err = anpr_recog_open(&c, &r[m]);
-		if (err) {
-			fprintf(stderr, "anpr-ocr-eval: model %s: %s\n", c.model, anpr_strerror(err));
-			goto out;
-		}
 	}
 	t0 = now_ms() - t0;
 	err = list_strips(o.dir, &names, &n);

@@ -94,6 +94,34 @@ static void test_open_errors(void)
 	anpr_recog_close(NULL);
 }
 
+/* Model specs: one name or two joined by '+'; nothing stays open after an error. */
+static void test_open_spec(void)
+{
+	anpr_recog *two[2];
+	int n = 9;
+
+	static const char *const bad[] = {
+		"",      "+",
+		"+eng",  "plate+",
+		"a+b+c", "plate+0123456789012345678901234567890123456789012345678901234567890123456789"
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		anpr_err err = anpr_recog_open_spec(bad[i], NULL, two, &n);
+		CHECK(err == ANPR_ERR_INVAL || err == ANPR_ERR_NOT_FOUND);
+		CHECK(two[0] == NULL && two[1] == NULL && n == 0);
+	}
+	CHECK_INT(anpr_recog_open_spec(NULL, NULL, two, &n), ANPR_ERR_INVAL);
+	CHECK_INT(anpr_recog_open_spec("plate+no_such_model", NULL, two, &n), ANPR_ERR_NOT_FOUND);
+	CHECK(two[0] == NULL && two[1] == NULL && n == 0);
+	CHECK_INT(anpr_recog_open_spec("plate", NULL, two, &n), ANPR_ERR_OK);
+	CHECK(n == 1 && two[0] != NULL && two[1] == NULL);
+	anpr_recog_close(two[0]);
+	CHECK_INT(anpr_recog_open_spec("plate+eng", NULL, two, &n), ANPR_ERR_OK);
+	CHECK(n == 2 && two[0] != NULL && two[1] != NULL);
+	anpr_recog_close(two[0]);
+	anpr_recog_close(two[1]);
+}
+
 static void test_bad_images(anpr_recog *r)
 {
 	uint8_t px[64 * 64];
@@ -230,6 +258,7 @@ int main(int argc, char **argv)
 
 	set_data_dir(argc, argv);
 	test_open_errors();
+	test_open_spec();
 	test_merge();
 
 	/* Our model, from the built-in folder (ocr/model). */
