@@ -14,6 +14,8 @@
  *   grammar top-1   the grammar's best plate (ranked under --country) equals the
  *                   truth, over the strips whose truth is itself a plate of that
  *                   country (of the UK for auto)
+ *   grammar chars   char accuracy of that best plate against the truth, same strips
+ *                   (no plate at all counts every character wrong)
  *   ms per strip    median and 90th percentile of anpr_recog_read() alone
  * --per-char adds accuracy per true character (for single-character strips),
  * --errors lists each strip misread by either measure as
@@ -55,6 +57,7 @@ typedef struct cal_pos {
 
 typedef struct totals {
 	long strips, exact, empty, chars, char_errors, plates, plate_exact, plate_top5;
+	long plate_chars, plate_char_errors;
 	long per_char_n[36], per_char_ok[36];
 	double *ms;
 	cal_pos *cal;
@@ -318,6 +321,8 @@ static anpr_err eval_one(const options *o, anpr_recog *const r[2], const char *n
 			return err;
 		t->plates++;
 		t->plate_exact += ng > 0 && strcmp(g[0].text, truth) == 0;
+		t->plate_chars += (long)strlen(truth);
+		t->plate_char_errors += ng > 0 ? edit_distance(g[0].text, truth) : (long)strlen(truth);
 		for (size_t i = 0; i < ng; i++)
 			if (strcmp(g[i].text, truth) == 0) {
 				t->plate_top5++;
@@ -348,6 +353,9 @@ static void report(const options *o, const totals *t, double open_ms)
 		       100.0 * (double)t->plate_exact / (double)t->plates, GUESSES,
 		       100.0 * (double)t->plate_top5 / (double)t->plates, t->plates,
 		       anpr_country_name(truth_country(o->country)));
+	if (t->plate_chars)
+		printf("  grammar chars  %6.2f%%  (characters of the grammar's best plate, same strips)\n",
+		       100.0 * (1.0 - (double)t->plate_char_errors / (double)t->plate_chars));
 	printf("  empty reads    %ld\n", t->empty);
 	printf("  ms per strip   median %.1f  p90 %.1f\n", med, p90);
 	if (o->calibrate)
