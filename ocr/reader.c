@@ -66,8 +66,7 @@ typedef struct first_read {
 struct anpr_reader {
 	anpr_reader_cfg cfg;
 	anpr_detector *det;
-	anpr_recog *ocr[2]; /* one model, or two read together ("plate+eng") */
-	int n_ocr;
+	anpr_recog *ocr[2]; /* one model (ocr[1] NULL), or two read together ("plate+eng") */
 	anpr_image grey;
 	anpr_image strip;
 	anpr_strip_work work; /* strip cleaning, sized once */
@@ -115,7 +114,8 @@ anpr_err anpr_reader_open(const anpr_reader_cfg *cfg, anpr_reader **out)
 	if (err)
 		goto out;
 	/* "a+b" reads every strip with both models and merges what they see. */
-	err = anpr_recog_open_spec(r->cfg.model, r->cfg.model_dir, r->ocr, &r->n_ocr);
+	int n_ocr;
+	err = anpr_recog_open_spec(r->cfg.model, r->cfg.model_dir, r->ocr, &n_ocr);
 	if (err)
 		goto out;
 	*out = r;
@@ -229,18 +229,11 @@ static float raw_score(float relative, float certainty, float support)
 
 static anpr_err read_strip(anpr_reader *r, anpr_ocr_line *line)
 {
-	anpr_err err = anpr_recog_read(r->ocr[0], &r->strip, line);
+	int calls;
+	anpr_err err = anpr_recog_read_models(r->ocr, &r->strip, line, &calls);
 
-	r->ocr_calls++;
-	if (err || r->n_ocr < 2)
-		return err;
-	anpr_ocr_line other;
-	err = anpr_recog_read(r->ocr[1], &r->strip, &other);
-	r->ocr_calls++;
-	if (err)
-		return err;
-	anpr_ocr_line_merge(line, &other);
-	return ANPR_ERR_OK;
+	r->ocr_calls += (unsigned long)calls;
+	return err;
 }
 
 static void sort_scored(scored *s, int n)

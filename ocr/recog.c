@@ -521,3 +521,27 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other)
 		line->pos[i] = merged;
 	}
 }
+
+anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip, anpr_ocr_line *line,
+				int *calls)
+{
+	anpr_ocr_line other;
+	anpr_err err;
+
+	if (calls)
+		*calls = 0;
+	if (!models || !models[0])
+		return ANPR_ERR_INVAL;
+	err = anpr_recog_read(models[0], strip, line);
+	if (calls)
+		(*calls)++;
+	if (err || !models[1])
+		return err;
+	err = anpr_recog_read(models[1], strip, &other);
+	if (calls)
+		(*calls)++;
+	if (err)
+		return err;
+	anpr_ocr_line_merge(line, &other);
+	return ANPR_ERR_OK;
+}

@@ -64,4 +64,14 @@ float anpr_ocr_line_certainty(const anpr_ocr_line *line);
  */
 void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other);
 
+/*
+ * Reads the strip with models[0] and, when models[1] is not NULL, with it too,
+ * merging the second reading into the first (anpr_ocr_line_merge()): what the
+ * reader does with the handles anpr_recog_open_spec() opened. *calls (may be
+ * NULL) gets the number of anpr_recog_read() calls made. Errors as
+ * anpr_recog_read(); ANPR_ERR_INVAL without models[0].
+ */
+ANPR_MUST_CHECK anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip,
+						anpr_ocr_line *line, int *calls);
+
 #endif

@@ -291,13 +291,7 @@ static anpr_err eval_one(const options *o, anpr_recog *const r[2], const char *n
 	if (err)
 		return err;
 	t0 = now_ms();
-	err = anpr_recog_read(r[0], img, &line);
-	if (!err && r[1]) {
-		anpr_ocr_line other;
-		err = anpr_recog_read(r[1], img, &other);
-		if (!err)
-			anpr_ocr_line_merge(&line, &other);
-	}
+	err = anpr_recog_read_models(r, img, &line, NULL);
 	t->ms[t->strips] = now_ms() - t0;
 	if (err)
 		return err;

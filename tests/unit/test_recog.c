@@ -252,6 +252,50 @@ static void test_merge(void)
 	CHECK(fabsf(anpr_ocr_line_certainty(&a) - 0.95f) < 1e-5f);
 }
 
+/* Reading with a pair of models is the first model's line with the second's merged in, in two calls. */
+static void test_read_models(anpr_recog *plate, anpr_recog *eng)
+{
+	char path[sizeof data_dir + 320], row[256] = "";
+	anpr_image img = { 0 };
+	anpr_ocr_line line, want, other;
+	int calls = 9;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/expected.tsv", data_dir);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f && fgets(row, sizeof row, f) && (row[0] == '#' || !strchr(row, '\t')))
+		;
+	if (f)
+		fclose(f);
+	char *tab = strchr(row, '\t');
+	CHECK(tab != NULL);
+	if (!tab)
+		return;
+	*tab = '\0';
+	snprintf(path, sizeof path, "%s/%s", data_dir, row);
+	CHECK_INT(anpr_cv_read_file(path, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
+
+	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ NULL, eng }, &img, &line, &calls),
+		  ANPR_ERR_INVAL);
+	CHECK_INT(calls, 0);
+	CHECK_INT(anpr_recog_read_models(NULL, &img, &line, NULL), ANPR_ERR_INVAL);
+
+	CHECK_INT(anpr_recog_read(plate, &img, &want), ANPR_ERR_OK);
+	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ plate, NULL }, &img, &line, &calls),
+		  ANPR_ERR_OK);
+	CHECK_INT(calls, 1);
+	CHECK(same_line(&line, &want));
+
+	CHECK_INT(anpr_recog_read(eng, &img, &other), ANPR_ERR_OK);
+	anpr_ocr_line_merge(&want, &other);
+	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ plate, eng }, &img, &line, &calls),
+		  ANPR_ERR_OK);
+	CHECK_INT(calls, 2);
+	CHECK(same_line(&line, &want));
+	anpr_image_free(&img);
+}
+
 int main(int argc, char **argv)
 {
 	anpr_recog *plate = NULL, *eng = NULL;
@@ -267,12 +311,14 @@ int main(int argc, char **argv)
 		test_bad_images(plate);
 		test_vectors(plate, true);
 	}
-	anpr_recog_close(plate);
 
 	/* Tesseract's stock model: found in Debian's folder; its readings are not ours to pin. */
 	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "eng" }, &eng), ANPR_ERR_OK);
 	if (eng)
 		test_vectors(eng, false);
+	if (plate && eng)
+		test_read_models(plate, eng);
+	anpr_recog_close(plate);
 	anpr_recog_close(eng);
 	return check_summary();
 }
