@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Text recognition of one plate strip with Tesseract's LSTM through its C API (see recog.h). */
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include "recog.h"
 
 #include <dlfcn.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
 
 #ifndef ANPR_TESSDATA_DIR
@@ -81,6 +83,40 @@ static void limit_openmp(void)
 	if (omp_set_levels)
 		omp_set_levels(0);
 	omp_limited = true;
+}
+
+/*
+ * Tesseract hands every text line to its LSTM as an ImageData, which keeps the
+ * line image PNG-compressed (Leptonica's pixWriteMem) and decodes it again a
+ * moment later: zlib and libpng were 11% of the reader's time on the us set.
+ * Upstream keeps the image as it is only when built with
+ * TESSERACT_IMAGEDATA_AS_PIX, which Debian's build is not. This definition
+ * takes Leptonica's place in every program linked with this library (the
+ * dynamic linker looks in the executable first) and writes PNG requests in
+ * Leptonica's own uncompressed serialisation instead, which pixReadMem
+ * recognises and reads back to the same pixels and depth. Leptonica 1.82
+ * cannot read back a colour-mapped image so serialised (it loses the map's
+ * depth), so those, and every other format, go to Leptonica's pixWriteMem
+ * unchanged. Nothing in our programs keeps or sends those bytes as PNG:
+ * Tesseract only reads them back.
+ */
+typedef l_ok (*pix_write_mem_fn)(l_uint8 **pdata, size_t *psize, PIX *pix, l_int32 format);
+static pthread_once_t pix_write_once = PTHREAD_ONCE_INIT;
+static pix_write_mem_fn leptonica_pix_write_mem;
+
+static void find_pix_write_mem(void)
+{
+	leptonica_pix_write_mem = (pix_write_mem_fn)dlsym(RTLD_NEXT, "pixWriteMem");
+}
+
+l_ok pixWriteMem(l_uint8 **pdata, size_t *psize, PIX *pix, l_int32 format)
+{
+	if (format == IFF_PNG && pix && !pixGetColormap(pix))
+		return pixWriteMemSpix(pdata, psize, pix);
+	(void)pthread_once(&pix_write_once, find_pix_write_mem);
+	if (!leptonica_pix_write_mem)
+		return 1; /* Leptonica's error value */
+	return leptonica_pix_write_mem(pdata, psize, pix, format);
 }
 
 static bool model_name_ok(const char *name)
