@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Text recognition of one plate strip with Tesseract's LSTM through its C API (see recog.h). */
-#define _GNU_SOURCE /* RTLD_NEXT */
 #include "recog.h"
 
 #include <dlfcn.h>
@@ -12,8 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
+
+#include "tess_runtime.h"
 
 #ifndef ANPR_TESSDATA_DIR
 #define ANPR_TESSDATA_DIR "/usr/share/anpr/tessdata"
@@ -60,7 +60,8 @@ static _Thread_local bool omp_limited;
  * OpenMP parallel regions run on itself (max-active-levels 0). That setting
  * belongs to the calling thread, so it is made in each one, on its first
  * read. libgomp is found at run time so that a Tesseract built without
- * OpenMP needs nothing.
+ * OpenMP needs nothing. This is the fallback: in our programs the stand-ins of
+ * tess_runtime.c run those regions inline, without libgomp's team set-up.
  */
 static void find_openmp(void)
 {
@@ -79,44 +80,13 @@ static void limit_openmp(void)
 {
 	if (omp_limited)
 		return;
-	(void)pthread_once(&omp_once, find_openmp);
-	if (omp_set_levels)
-		omp_set_levels(0);
+	/* Bound, tess_runtime.c's stand-ins run Tesseract's regions inline and no team is ever started. */
+	if (!anpr_tess_runtime_bound()) {
+		(void)pthread_once(&omp_once, find_openmp);
+		if (omp_set_levels)
+			omp_set_levels(0);
+	}
 	omp_limited = true;
-}
-
-/*
- * Tesseract hands every text line to its LSTM as an ImageData, which keeps the
- * line image PNG-compressed (Leptonica's pixWriteMem) and decodes it again a
- * moment later: zlib and libpng were 11% of the reader's time on the us set.
- * Upstream keeps the image as it is only when built with
- * TESSERACT_IMAGEDATA_AS_PIX, which Debian's build is not. This definition
- * takes Leptonica's place in every program linked with this library (the
- * dynamic linker looks in the executable first) and writes PNG requests in
- * Leptonica's own uncompressed serialisation instead, which pixReadMem
- * recognises and reads back to the same pixels and depth. Leptonica 1.82
- * cannot read back a colour-mapped image so serialised (it loses the map's
- * depth), so those, and every other format, go to Leptonica's pixWriteMem
- * unchanged. Nothing in our programs keeps or sends those bytes as PNG:
- * Tesseract only reads them back.
- */
-typedef l_ok (*pix_write_mem_fn)(l_uint8 **pdata, size_t *psize, PIX *pix, l_int32 format);
-static pthread_once_t pix_write_once = PTHREAD_ONCE_INIT;
-static pix_write_mem_fn leptonica_pix_write_mem;
-
-static void find_pix_write_mem(void)
-{
-	leptonica_pix_write_mem = (pix_write_mem_fn)dlsym(RTLD_NEXT, "pixWriteMem");
-}
-
-l_ok pixWriteMem(l_uint8 **pdata, size_t *psize, PIX *pix, l_int32 format)
-{
-	if (format == IFF_PNG && pix && !pixGetColormap(pix))
-		return pixWriteMemSpix(pdata, psize, pix);
-	(void)pthread_once(&pix_write_once, find_pix_write_mem);
-	if (!leptonica_pix_write_mem)
-		return 1; /* Leptonica's error value */
-	return leptonica_pix_write_mem(pdata, psize, pix, format);
 }
 
 static bool model_name_ok(const char *name)

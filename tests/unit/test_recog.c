@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* recog: model lookup and errors, readings of known strips, and the shape of the alternatives. */
-#define _GNU_SOURCE /* RTLD_DEFAULT */
-#include <dlfcn.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <leptonica/allheaders.h>
 
 #include "check.h"
 #include "recog.h"
@@ -300,65 +296,6 @@ static void test_read_models(anpr_recog *plate, anpr_recog *eng)
 	anpr_image_free(&img);
 }
 
-/* Writes pix with pixWriteMem in format, reads it back; true when the pixels, depth and colour map survive. */
-static bool round_trip(PIX *pix, l_int32 format, const char *magic)
-{
-	l_uint8 *data = NULL;
-	size_t size = 0;
-	l_int32 same = 0;
-	bool ok = pixWriteMem(&data, &size, pix, format) == 0 && data && size > strlen(magic) &&
-		  memcmp(data, magic, strlen(magic)) == 0;
-	PIX *back = ok ? pixReadMem(data, size) : NULL;
-
-	ok = ok && back && pixEqual(pix, back, &same) == 0 && same &&
-	     (pixGetColormap(pix) == NULL) == (pixGetColormap(back) == NULL);
-	pixDestroy(&back);
-	lept_free(data);
-	return ok;
-}
-
-/*
- * recog.c's pixWriteMem stands in for Leptonica's, so that Tesseract keeps each
- * line image uncompressed: the dynamic linker must give Tesseract ours, and
- * what it writes must read back to the same image.
- */
-static void test_line_image_store(void)
-{
-	CHECK(dlsym(RTLD_DEFAULT, "pixWriteMem") == (void *)pixWriteMem);
-
-	PIX *grey = pixCreate(37, 13, 8), *bits = pixCreate(41, 9, 1), *mapped = pixCreate(11, 7, 8);
-	PIXCMAP *map = pixcmapCreate(8);
-
-	CHECK(grey && bits && mapped && map);
-	if (!grey || !bits || !mapped || !map) {
-		pixcmapDestroy(&map);
-		goto out;
-	}
-	for (int y = 0; y < 13; y++)
-		for (int x = 0; x < 37; x++)
-			pixSetPixel(grey, x, y, (l_uint32)((x * 7 + y * 13) & 255));
-	for (int y = 0; y < 9; y++)
-		for (int x = 0; x < 41; x++)
-			pixSetPixel(bits, x, y, (l_uint32)((x ^ y) & 1));
-	pixcmapAddColor(map, 10, 20, 30);
-	pixcmapAddColor(map, 200, 100, 0);
-	pixSetColormap(mapped, map);
-	pixSetPixel(mapped, 3, 4, 1);
-
-	/* PNG requests: Leptonica's uncompressed serialisation, not a PNG... */
-	CHECK(round_trip(grey, IFF_PNG, "spix"));
-	CHECK(round_trip(bits, IFF_PNG, "spix"));
-	/* ... but a PNG for a colour map, which Leptonica cannot read back from its serialisation. */
-	CHECK(round_trip(mapped, IFF_PNG, "\x89PNG"));
-	/* Every other format is Leptonica's own. */
-	CHECK(round_trip(grey, IFF_PNM, "P5"));
-	CHECK(round_trip(bits, IFF_TIFF_G4, "II*"));
-out:
-	pixDestroy(&grey);
-	pixDestroy(&bits);
-	pixDestroy(&mapped);
-}
-
 int main(int argc, char **argv)
 {
 	anpr_recog *plate = NULL, *eng = NULL;
@@ -367,7 +304,6 @@ int main(int argc, char **argv)
 	test_open_errors();
 	test_open_spec();
 	test_merge();
-	test_line_image_store();
 
 	/* Our model, from the built-in folder (ocr/model). */
 	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "plate" }, &plate), ANPR_ERR_OK);
