@@ -29,6 +29,8 @@
 #define THRESH_OFFSET 12.0
 /* The offset is at least this many noise standard deviations. */
 #define NOISE_MARGIN 2.5f
+/* A light body this much white after the frame's contrast stretch has lost its glyphs to it (see search_bodies). */
+#define CLIPPED_BODY 0.5f
 /* Hard caps that bound the work per frame whatever the scene. */
 #define MAX_COMPONENTS 40000
 #define MAX_BLOBS 6000
@@ -711,13 +713,33 @@ static size_t find_bodies(const anpr_component *comps, size_t nc, float hmin, fl
 	return n;
 }
 
+/* Whether most of rectangle r of img is pure white: the frame's contrast stretch clipped it. */
+static bool clipped_white(const anpr_image *img, anpr_rect r)
+{
+	size_t white = 0;
+
+	if (r.x < 0 || r.y < 0 || r.x + r.width > img->width || r.y + r.height > img->height)
+		return false;
+	for (int y = r.y; y < r.y + r.height; y++) {
+		const uint8_t *row = img->data + (size_t)y * img->stride;
+		for (int x = r.x; x < r.x + r.width; x++)
+			white += row[x] == 255;
+	}
+	return (float)white > CLIPPED_BODY * (float)r.width * (float)r.height;
+}
+
 /*
  * Looks for glyph lines inside plate-shaped light blobs, stretching contrast
  * within each: hazy or dim plates whose glyphs barely differ from the plate
- * are lost in the frame-wide pass but stand out locally.
+ * are lost in the frame-wide pass but stand out locally. orig is the frame as
+ * it came when src is the stretched frame at full size, else NULL. The frame's
+ * stretch leaves only its brightest 0.1% unclipped, and a small bright plate
+ * in a dark scene (retro-reflective under IR or headlights) can be less than
+ * that: plate and glyphs both turn white. Such a body is searched in orig,
+ * where its own stretch separates them again.
  */
-static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anpr_rect *bodies,
-			      size_t nbodies, float scale, size_t *nl)
+static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anpr_image *orig,
+			      const anpr_rect *bodies, size_t nbodies, float scale, size_t *nl)
 {
 	for (size_t k = 0; k < nbodies; k++) {
 		anpr_rect r = bodies[k];
@@ -725,7 +747,7 @@ static anpr_err search_bodies(anpr_detector *d, const anpr_image *src, const anp
 		anpr_rect e = { r.x - mx, r.y - my, r.width + 2 * mx, r.height + 2 * my };
 		anpr_image view = { 0 };
 		size_t nc;
-		anpr_err err = anpr_image_view(src, e, &view);
+		anpr_err err = anpr_image_view(orig && clipped_white(src, r) ? orig : src, e, &view);
 
 		if (err)
 			continue;
@@ -867,9 +889,13 @@ static anpr_err area_downscale(anpr_detector *d, const anpr_image *src, anpr_ima
 	return ANPR_ERR_OK;
 }
 
-/* Thresholds one pyramid level in both polarities and collects its plate lines. */
-static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, float hmax, float scale,
-			   size_t *nl)
+/*
+ * Thresholds one pyramid level in both polarities and collects its plate
+ * lines. orig: the frame as it came, when src is the stretched frame at full
+ * size (see search_bodies), else NULL.
+ */
+static anpr_err find_lines(anpr_detector *d, const anpr_image *src, const anpr_image *orig, float hmin,
+			   float hmax, float scale, size_t *nl)
 {
 	size_t ncs[2];
 	/* Dark glyphs: below the local mean by the offset; light glyphs: above it. */
@@ -898,7 +924,7 @@ static anpr_err find_lines(anpr_detector *d, const anpr_image *src, float hmin, 
 		*nl = collect_lines(src, d->blobs, nb, d->pieces, np, light, 1.0f / scale, d->lines, *nl,
 				    MAX_LINES);
 		if (nbodies) {
-			err = search_bodies(d, src, bodies, nbodies, scale, nl);
+			err = search_bodies(d, src, orig, bodies, nbodies, scale, nl);
 			if (err)
 				return err;
 		}
@@ -957,7 +983,7 @@ anpr_err anpr_detect(anpr_detector *d, const anpr_image *grey, anpr_plate_region
 			src = dst;
 			scale = (float)w / (float)grey->width;
 		}
-		err = find_lines(d, src, lo, hi, scale, &nl);
+		err = find_lines(d, src, src == &d->norm ? grey : NULL, lo, hi, scale, &nl);
 		if (err)
 			return err;
 		if (hi >= want_max * scale)

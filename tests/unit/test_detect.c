@@ -4,7 +4,8 @@
  * only where blank plate runs on past both of them, so two glyph-like shapes
  * on a badge or among clutter are not taken for a plate. A small, faint plate
  * is found inside its light body however many other light shapes lie above
- * it, and so is one whose blurred glyphs touch.
+ * it, and so is one whose blurred glyphs touch, and a bright one in a dark
+ * scene whose glyphs the frame's contrast stretch turned white.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -53,19 +54,25 @@ static void draw(anpr_image *img, int plate_w, int n)
 /* A dashcam-like frame: a small plate (84 px, glyphs 11 px) low in it, its glyphs gap px apart. */
 enum { CAM_W = 1280, CAM_H = 720, SMALL_X = 600, SMALL_Y = 560, SMALL_GH = 11, SMALL_GW = 7 };
 
-static void draw_small(anpr_image *img, uint8_t ink, int gap)
+/* The small plate on a w x h frame of grey scene, the plate sheet-coloured. */
+static void draw_small_on(anpr_image *img, int w, int h, uint8_t scene, uint8_t sheet, uint8_t ink, int gap)
 {
 	int x = SMALL_X + 6, y = SMALL_Y + 4;
 
-	CHECK_INT(anpr_image_alloc(img, CAM_W, CAM_H, 1), ANPR_ERR_OK);
-	fill(img, 0, CAM_W, 0, CAM_H, BODY);
-	fill(img, SMALL_X, SMALL_X + 84, SMALL_Y, SMALL_Y + 19, 200);
+	CHECK_INT(anpr_image_alloc(img, w, h, 1), ANPR_ERR_OK);
+	fill(img, 0, w, 0, h, scene);
+	fill(img, SMALL_X, SMALL_X + 84, SMALL_Y, SMALL_Y + 19, sheet);
 	for (int i = 0; i < 7; i++) {
 		fill(img, x, x + 2, y, y + SMALL_GH, ink);
 		fill(img, x + SMALL_GW - 2, x + SMALL_GW, y, y + SMALL_GH, ink);
 		fill(img, x, x + SMALL_GW, y + SMALL_GH / 2 - 1, y + SMALL_GH / 2 + 1, ink);
 		x += SMALL_GW + (i == 3 ? 4 : gap);
 	}
+}
+
+static void draw_small(anpr_image *img, uint8_t ink, int gap)
+{
+	draw_small_on(img, CAM_W, CAM_H, BODY, 200, ink, gap);
 }
 
 /* n light, plate-shaped rings (lamps, trim, windows) in rows across the top of the frame. */
@@ -165,6 +172,15 @@ int main(void)
 
 	/* Glyphs blurred into each other (no gap): found as fused blobs inside the body. */
 	draw_small(&img, 60, 0);
+	CHECK(found_small(d, &img));
+
+	/*
+	 * A bright small plate in a dark 1080p scene, as under IR: the plate is
+	 * under the brightest 0.1% of the frame, which its contrast stretch keeps,
+	 * so sheet and glyphs are both clipped white there. Found in the frame as
+	 * it came.
+	 */
+	draw_small_on(&img, 1920, 1080, 15, 230, 150, 2);
 	CHECK(found_small(d, &img));
 
 	anpr_image_free(&img);
