@@ -19,7 +19,7 @@
 #define MAX_LEVEL_PX 32.0f
 /* Blobs up to this much taller than a level's range are still taken there (see find_lines). */
 #define LEVEL_SLACK 1.15f
-/* Frames wider than this are searched downscaled: 4K plates of 60 px are still 8 px glyphs. */
+/* Frames wider than this are searched downscaled: in 4K, a 60 px plate's glyphs (9 px) become 5 px (docs/ocr-accuracy.md). */
 #define MAX_WORK_WIDTH 2048
 /*
  * Local-mean threshold window and offset. A small window separates glyphs of
