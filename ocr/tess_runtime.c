@@ -106,30 +106,32 @@ void GOMP_parallel_sections(void (*fn)(void *), void *data, unsigned num_threads
 	region = outer;
 }
 
-unsigned GOMP_sections_next(void)
+/* Whether the calling thread's sections construct is libgomp's; its functions are then looked up (once). */
+static bool libgomp_region(void)
 {
 	if (region.ours)
-		return region.next <= region.count ? region.next++ : 0;
+		return false;
 	(void)pthread_once(&gomp_once, find_libgomp);
+	return true;
+}
+
+unsigned GOMP_sections_next(void)
+{
+	if (!libgomp_region())
+		return region.next <= region.count ? region.next++ : 0;
 	return libgomp_sections_next ? libgomp_sections_next() : 0;
 }
 
 /* The end of a sections construct with its barrier: a team of one has nothing to wait for. */
 void GOMP_sections_end(void)
 {
-	if (region.ours)
-		return;
-	(void)pthread_once(&gomp_once, find_libgomp);
-	if (libgomp_sections_end)
+	if (libgomp_region() && libgomp_sections_end)
 		libgomp_sections_end();
 }
 
 void GOMP_sections_end_nowait(void)
 {
-	if (region.ours)
-		return;
-	(void)pthread_once(&gomp_once, find_libgomp);
-	if (libgomp_sections_end_nowait)
+	if (libgomp_region() && libgomp_sections_end_nowait)
 		libgomp_sections_end_nowait();
 }
 

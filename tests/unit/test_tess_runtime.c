@@ -93,6 +93,13 @@ static void note_thread(trace *t)
 		t->threads++;
 }
 
+/* One section's work: note where it ran, count it. */
+static void run_section(trace *t, int i)
+{
+	note_thread(t);
+	t->done[i]++;
+}
+
 /* An orphaned sections construct: GOMP_sections_start is libgomp's, not a stand-in. */
 __attribute__((noinline)) static void inner_sections(trace *t)
 {
@@ -118,28 +125,18 @@ static void test_openmp(void)
 #pragma omp parallel sections num_threads(4)
 	{
 #pragma omp section
-		{
-			note_thread(&t);
-			t.done[1]++;
-		}
+		run_section(&t, 1);
 #pragma omp section
 		{
-			note_thread(&t);
-			t.done[2]++;
+			run_section(&t, 2);
 			/* A region inside a section, with a sections construct of its own that libgomp begins. */
 #pragma omp parallel num_threads(3)
 			inner_sections(&t);
 		}
 #pragma omp section
-		{
-			note_thread(&t);
-			t.done[3]++;
-		}
+		run_section(&t, 3);
 #pragma omp section
-		{
-			note_thread(&t);
-			t.done[4]++;
-		}
+		run_section(&t, 4);
 	}
 	for (int i = 1; i <= 4; i++)
 		CHECK_INT(t.done[i], 1);
