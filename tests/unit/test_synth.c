@@ -346,6 +346,34 @@ static void test_plate(anpr_synth *s)
 				font, ink[1], ink[0]);
 		CHECK(ink[1] < 1.3 * ink[0]);
 	}
+	/*
+	 * The plate face's W is open at the top: its middle strokes meet below
+	 * the cap height. A tenth of the way down, the widest gap between its ink
+	 * runs spans at least 30% of its box (real tiles: 41%; the fonts' own W,
+	 * apex at the top: 7-13%, which blur closes into a solid wedge).
+	 */
+	plate_of(&p, "WW12WWW", true);
+	CHECK_INT(anpr_synth_layout_plate(&p, &lay), ANPR_ERR_OK);
+	for (int font = 0; font < anpr_synth_font_count(s); font++) {
+		p.font = font;
+		CHECK_INT(anpr_synth_render_plate(s, &p, 2.0, &img), ANPR_ERR_OK);
+		const int y = (int)((lay.chars[0].y + 7.9) * 2);
+		const int xa = (int)(lay.chars[0].x * 2), xb = (int)((lay.chars[0].x + lay.chars[0].w) * 2);
+		int first = -1, last = -1, widest = 0;
+		for (int x = xa; x < xb; x++) {
+			if (px(&img, x, y)[1] >= 128)
+				continue;
+			if (first < 0)
+				first = x;
+			else if (x - last - 1 > widest)
+				widest = x - last - 1;
+			last = x;
+		}
+		if (getenv("SYNTH_VERBOSE") || !(first >= 0 && widest >= 0.3 * (xb - xa)))
+			fprintf(stderr, "font %d: the W's top is open over %d of %d px\n", font, widest,
+				xb - xa);
+		CHECK(first >= 0 && widest >= 0.3 * (xb - xa));
+	}
 	/* IR: grey. */
 	p.ir = true;
 	p.band = ANPR_SYNTH_BAND_GB_EU;

@@ -284,7 +284,7 @@ static bool mkdirs(const char *path)
 }
 
 /* The clip of a manifest entry, made with anpr-synth unless already cached. */
-#define CLIP_REVISION " r2"
+#define CLIP_REVISION " r3"
 
 static int make_clip(const options *o, const anpr_manifest_clip *c, row *rw)
 {
@@ -294,7 +294,8 @@ static int make_clip(const options *o, const anpr_manifest_clip *c, row *rw)
 	anpr_replay_argv *av = &args;
 
 	/* CLIP_REVISION: bump it when anpr-synth's clips change for the same command line (r2:
-	 * foreign plates with real Irish counties and Spanish letters), so no stale cache is scored. */
+	 * foreign plates with real Irish counties and Spanish letters; r3: the plate face's W, its
+	 * middle apex below the top), so no stale cache is scored. */
 	snprintf(key, sizeof(key), "anpr-synth clip %s .%s%s", c->synth, c->ext, CLIP_REVISION);
 	snprintf(rw->video, sizeof(rw->video), "%s/%s-%016llx.%s", o->clips_dir, c->name,
 		 (unsigned long long)fnv(key), c->ext);
