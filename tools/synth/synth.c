@@ -165,6 +165,8 @@ static void plate_w(FT_Outline *o)
 
 	FT_Outline_Get_CBox(o, &b);
 	const double w = (double)(b.xMax - b.xMin), h = (double)(b.yMax - b.yMin);
+	if (!(w > 0 && h > 0))
+		return;
 	for (int i = 0; i < o->n_points; i++) {
 		FT_Vector *p = &o->points[i];
 		const double x = (double)(p->x - b.xMin) / w, y = (double)(p->y - b.yMin) / h;

@@ -49,7 +49,8 @@ typedef struct synth_affine {
  * the image's top-left corner is 0,0), strokes grown by grow_x and grow_y
  * font units (negative thins), blended in colour at opacity alpha (0..1).
  * When xf is not NULL the box is further mapped through it (rotation and
- * shear of a whole line). A character the font lacks draws nothing.
+ * shear of a whole line). A character the font lacks draws nothing. A W is
+ * drawn as the plate face has it, its middle apex below the top (synth.c).
  */
 anpr_err anpr_synth_glyph_(anpr_synth *s, anpr_image *img, int font, char c, anpr_synth_box box,
 			   double grow_x, double grow_y, const synth_affine *xf, const uint8_t colour[3],
