@@ -359,20 +359,19 @@ static void test_plate(anpr_synth *s)
 		CHECK_INT(anpr_synth_render_plate(s, &p, 2.0, &img), ANPR_ERR_OK);
 		const int y = (int)((lay.chars[0].y + 7.9) * 2);
 		const int xa = (int)(lay.chars[0].x * 2), xb = (int)((lay.chars[0].x + lay.chars[0].w) * 2);
-		int first = -1, last = -1, widest = 0;
+		/* last: the previous ink pixel of the row, -1 before the first. */
+		int last = -1, widest = 0;
 		for (int x = xa; x < xb; x++) {
 			if (px(&img, x, y)[1] >= 128)
 				continue;
-			if (first < 0)
-				first = x;
-			else if (x - last - 1 > widest)
+			if (last >= 0 && x - last - 1 > widest)
 				widest = x - last - 1;
 			last = x;
 		}
-		if (getenv("SYNTH_VERBOSE") || !(first >= 0 && widest >= 0.3 * (xb - xa)))
+		if (getenv("SYNTH_VERBOSE") || !(last >= 0 && widest >= 0.3 * (xb - xa)))
 			fprintf(stderr, "font %d: the W's top is open over %d of %d px\n", font, widest,
 				xb - xa);
-		CHECK(first >= 0 && widest >= 0.3 * (xb - xa));
+		CHECK(last >= 0 && widest >= 0.3 * (xb - xa));
 	}
 	/* IR: grey. */
 	p.ir = true;
