@@ -37,14 +37,16 @@
 # Deterministic where Tesseract allows: the strips depend only on the seeds below, the list order
 # is a fixed shuffle, and lstmtraining starts from fixed random weights (two runs of the same data
 # gave byte-identical models). Environment: OCR_ITERATIONS (default 75000), OCR_JOBS (default nproc),
-# OCR_WORK (work folder, default build/ocr-train), OCR_SYNTH_STRIPS (default 0, see stage 1).
+# OCR_WORK (work folder, default build/ocr-train), OCR_SYNTH_STRIPS (default 0, see stage 1),
+# OCR_NET_SPEC (network, default NET_SPEC below; ### stands for the output size), OCR_MODEL_OUT (where
+# the model goes, default ocr/model/plate.traineddata: point it elsewhere for an experiment).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(cd "${1:-$root/build/host/bin}" && pwd)
 work=${OCR_WORK:-$root/build/ocr-train}
 mkdir -p "$work" && work=$(cd "$work" && pwd)
-model_out=$root/ocr/model/plate.traineddata
+model_out=${OCR_MODEL_OUT:-$root/ocr/model/plate.traineddata}
 gb_chars=$root/../shared/data/gb-chars
 tessdata=/usr/share/tesseract-ocr/5/tessdata
 fonts=/usr/share/fonts/truetype
@@ -59,7 +61,7 @@ N_CHECK=300                      # lstmtraining's own check set (model selection
 N_EVAL=1000                      # each held-out set
 LEARNING_RATE=0.002
 # Small: one 3x3 convolution, max-pool, a vertical summarising LSTM and three horizontal ones.
-NET_SPEC='[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx192 O1c###]'
+NET_SPEC=${OCR_NET_SPEC:-'[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx192 O1c###]'}
 
 FONT_FILES=(
 	"$fonts/liberation/LiberationSansNarrow-Bold.ttf" # closest free shapes to the UK plate font
