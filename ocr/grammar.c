@@ -724,6 +724,23 @@ anpr_plate_format anpr_grammar_classify(const char *vrm, anpr_country country)
 #define TALL 1.3f
 #define DROP_TALL 0.4f
 #define PRUNE_REL 1e-3 /* the search skips readings under this fraction of the best found */
+/*
+ * The line may be no plate at all: a sign, a postcode or a word in a van's
+ * livery, which the detector takes for a row of glyphs. That hypothesis
+ * explains the OCR's literal reading as it is, at this weight relative to a
+ * current mark read literally, and a UK mark's `plate` share is the UK
+ * readings' weight against it. A mark read as it is keeps about 1 / 1.02; a
+ * text that makes a mark only through look-alikes is no longer sure just
+ * because nothing else fits ("BUS STOP" read BU55 TOP, two substitutions:
+ * about 0.01 / 0.03). Scores and ranks are unchanged; the reader's
+ * confidence takes the share. On synthetic seed 5151, reads away from the
+ * plate at confidence >= 0.9 fell from 115 to 35 in 2,000 frames, and the
+ * plate's own reads at >= 0.9 from 1,595 to 1,527 (0.05 cut more of both;
+ * docs/ocr-accuracy.md). The European and US fallbacks accept nearly any
+ * string, so for them nothing tells a plate from other text: their share
+ * stays 1.
+ */
+#define NOT_PLATE 0.02
 
 enum {
 	MAX_DROP = 2,                            /* stray symbols dropped at each end */
@@ -782,6 +799,7 @@ typedef struct rank_ctx {
 	reading pool[POOL];
 	size_t npool;
 	double mass;       /* total weight of every grammar-valid reading: the normaliser */
+	double mass_uk;    /* the part of it from UK layouts */
 	double best;       /* weight of the best reading found so far */
 	double pool_floor; /* weight of the weakest text in a full pool */
 } rank_ctx;
@@ -1254,6 +1272,22 @@ static double missed_mass(rank_ctx *x, const tmpl *t, int start, int len, int mi
 	return (f[missed][0] + f[missed][1]) * (double)(missed == 1 ? MISS_P : MISS_P2);
 }
 
+/* The prior of a format's layouts (the first that has it: a UK format's layouts share one). */
+static float format_prior(anpr_plate_format f)
+{
+	for (size_t i = 0; i < N_TMPL; i++)
+		if (templates[i].fmt == f)
+			return templates[i].prior;
+	return 0.0f;
+}
+
+static void add_mass(rank_ctx *x, const tmpl *t, double w)
+{
+	x->mass += w;
+	if (anpr_plate_format_country(t->fmt) == ANPR_COUNTRY_UK)
+		x->mass_uk += w;
+}
+
 /* Aligns every applicable template with the line: the normaliser and the jobs to search. */
 static void plan_jobs(rank_ctx *x)
 {
@@ -1272,8 +1306,9 @@ static void plan_jobs(rank_ctx *x)
 			for (int start = 0; start <= MAX_DROP; start++) {
 				int end = n - (len - missed) - start;
 				if (len > missed && end >= 0 && end <= MAX_DROP)
-					x->mass += (double)t->prior * drop_factor(x, start, end) *
-						   missed_mass(x, t, start, len, missed);
+					add_mass(x, t,
+						 (double)t->prior * drop_factor(x, start, end) *
+						     missed_mass(x, t, start, len, missed));
 			}
 		for (int start = 0; start <= MAX_DROP; start++) {
 			int end = n - len - start;
@@ -1296,7 +1331,7 @@ static void plan_jobs(rank_ctx *x)
 			if (ub <= 0.0)
 				continue;
 			j->ub = (float)ub;
-			x->mass += j->base * job_mass(x, t, start, c, len);
+			add_mass(x, t, j->base * job_mass(x, t, start, c, len));
 			x->njobs++;
 			x->tjobs[ti]++;
 		}
@@ -1357,11 +1392,24 @@ anpr_err anpr_grammar_rank_at(const anpr_ocr_line *line, anpr_country country, t
 	x.njobs = 0;
 	x.npool = 0;
 	x.mass = 0.0;
+	x.mass_uk = 0.0;
 	x.best = 0.0;
 	x.pool_floor = 0.0;
 	plan_jobs(&x);
 	if (x.njobs == 0 || !(x.mass > 0.0))
 		return ANPR_ERR_OK;
+	/* No plate at all: the OCR's literal reading, at NOT_PLATE. */
+	double other_text = 0.0;
+	if (country == ANPR_COUNTRY_UK || country == ANPR_COUNTRY_AUTO) {
+		other_text = NOT_PLATE;
+		for (int i = 0; i < line->n; i++) {
+			float best = MIN_P;
+			for (int k = 0; k < line->pos[i].n; k++)
+				best =
+				    alt_p(&line->pos[i].alt[k]) > best ? alt_p(&line->pos[i].alt[k]) : best;
+			other_text *= (double)best;
+		}
+	}
 
 	/* The most promising job first, so that its best reading prunes the rest. */
 	size_t first = 0;
@@ -1394,6 +1442,9 @@ anpr_err anpr_grammar_rank_at(const anpr_ocr_line *line, anpr_country country, t
 		memcpy(g->text, x.pool[i].text, x.pool[i].len);
 		g->score = score < 1.0f ? score : 1.0f;
 		g->format = f;
+		g->plate = 1.0f;
+		if (anpr_plate_format_country(f) == ANPR_COUNTRY_UK && other_text > 0.0)
+			g->plate = (float)(x.mass_uk / (x.mass_uk + other_text * (double)format_prior(f)));
 	}
 	return ANPR_ERR_OK;
 }

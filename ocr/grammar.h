@@ -87,6 +87,13 @@ typedef struct anpr_plate_guess {
 	char text[ANPR_VRM_BUF];
 	float score; /* relative belief in (0, 1]; the guesses of one call sum to at most 1 */
 	anpr_plate_format format;
+	/*
+	 * For a UK mark under country UK or auto: how likely the line is a UK
+	 * plate at all rather than other text (a sign, a postcode, livery
+	 * lettering) that makes a mark only through look-alikes, in [0, 1]. 1
+	 * for other formats and countries, whose fallbacks accept nearly any text.
+	 */
+	float plate;
 } anpr_plate_guess;
 
 /*
@@ -103,13 +110,15 @@ typedef struct anpr_plate_guess {
  * reading that spells it, and is normalised over every grammar-valid reading
  * of the line and every reading of a named format with one or two symbols the
  * OCR missed, so the scores of all possible texts sum to at most 1 (a line
- * too short for any UK mark scores low however clean). Writes up to max guesses (at most 32 however
- * large max is), best first, without duplicate texts; *n is how many (0 when
- * nothing matches). out may be NULL when max is 0. ANPR_ERR_INVAL (and *n 0)
- * for NULL line or n, NULL out with max > 0, an unknown country, or a line
- * outside the types' contract (n outside 0..ANPR_OCR_MAX_POS or
- * 0..ANPR_OCR_MAX_ALTS, c not 'A'-'Z' or '0'-'9', p not in (0, 1]). Uses
- * about 28 KiB of stack and allocates nothing. Any thread.
+ * too short for any UK mark scores low however clean). A UK mark also gets
+ * its share of being a plate at all (anpr_plate_guess.plate). Writes up to
+ * max guesses (at most 32 however large max is), best first, without
+ * duplicate texts; *n is how many (0 when nothing matches). out may be NULL
+ * when max is 0. ANPR_ERR_INVAL (and *n 0) for NULL line or n, NULL out
+ * with max > 0, an unknown country, or a line outside the types' contract
+ * (n outside 0..ANPR_OCR_MAX_POS or 0..ANPR_OCR_MAX_ALTS, c not 'A'-'Z' or
+ * '0'-'9', p not in (0, 1]). Uses about 28 KiB of stack and allocates
+ * nothing. Any thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_grammar_rank(const anpr_ocr_line *line, anpr_country country,
 					   anpr_plate_guess *out, size_t max, size_t *n);

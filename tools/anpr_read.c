@@ -149,6 +149,12 @@ typedef struct bench {
 	double *ms;
 	/* Calibration: reads bucketed by confidence, and how many were right. */
 	int bucket_n[6], bucket_ok[6];
+	/*
+	 * Reads at >= 0.9 that belong to no labelled plate: a sign or lettering
+	 * read as a mark. False reads only where every plate is labelled (the
+	 * synthetic sets); the real sets leave some visible plates unlabelled.
+	 */
+	int off_plate;
 } bench;
 
 static const float bucket_lo[6] = { 0, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f };
@@ -168,6 +174,17 @@ static bool matches(const anpr_plate_read *p, const anpr_gt_plate *g)
 static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anpr_plate_read *p, size_t n,
 			bool verbose, const char *name, FILE *pairs, int min_width)
 {
+	for (size_t i = 0; i < n; i++) {
+		bool on = false;
+		for (size_t g = 0; g < ngt && !on; g++)
+			on = matches(&p[i], &gt[g]);
+		if (!on && p[i].text[0] && p[i].confidence >= 0.9f) {
+			b->off_plate++;
+			if (verbose)
+				fprintf(stderr, "off    %s read %s (%.3f) on no labelled plate\n", name,
+					p[i].text, (double)p[i].confidence);
+		}
+	}
 	for (size_t g = 0; g < ngt; g++) {
 		const anpr_plate_read *best = NULL;
 		/* Plates narrower than the reader is configured to search for are not scored. */
@@ -295,9 +312,10 @@ static int run_bench(anpr_reader *r, const options *o)
 		anpr_json_write_string(stdout, o->bench_dir);
 		printf(",\"images\":%d,\"plates\":%d,\"found_pct\":%.1f,\"top1_pct\":%.1f,\"topn_pct\":%.1f,"
 		       "\"char_accuracy_pct\":%.1f,\"ms_median\":%.1f,\"ms_p90\":%.1f,\"peak_rss_mib\":%.1f,"
-		       "\"ocr_calls_per_image\":%.1f,\"errors\":%d,\"skipped_narrow\":%d,\"calibration\":[",
+		       "\"ocr_calls_per_image\":%.1f,\"errors\":%d,\"skipped_narrow\":%d,"
+		       "\"confident_off_plate\":%d,\"calibration\":[",
 		       b.images, b.plates, b.found * pct, b.exact * tpct, b.topn * tpct, b.char_acc * tpct,
-		       med, p90, (double)rss / 1024, calls, b.errors, b.skipped);
+		       med, p90, (double)rss / 1024, calls, b.errors, b.skipped, b.off_plate);
 		for (int k = 0; k < 6; k++)
 			printf("%s{\"from\":%.2f,\"reads\":%d,\"right\":%d}", k ? "," : "",
 			       (double)bucket_lo[k], b.bucket_n[k], b.bucket_ok[k]);
@@ -321,6 +339,8 @@ static int run_bench(anpr_reader *r, const options *o)
 		int hi_n = b.bucket_n[4] + b.bucket_n[5], hi_ok = b.bucket_ok[4] + b.bucket_ok[5];
 		printf("  confident reads   %d at >= 0.90, %.1f%% right\n", hi_n,
 		       hi_n ? 100.0 * hi_ok / hi_n : 0.0);
+		printf("  off every plate   %d at >= 0.90 (false reads where every plate is labelled)\n",
+		       b.off_plate);
 		printf("  calibration       confidence  reads  right\n");
 		for (int k = 0; k < 6; k++)
 			printf("                    >= %.2f    %5d  %5.1f%%\n", (double)bucket_lo[k],

@@ -92,7 +92,10 @@ static void check_guesses(const anpr_plate_guess *g, size_t n, size_t max, anpr_
 			abort();
 		if (country != ANPR_COUNTRY_AUTO && anpr_plate_format_country(g[i].format) != country)
 			abort();
-		if (!(g[i].score > 0.0f && g[i].score <= 1.0f))
+		if (!(g[i].score > 0.0f && g[i].score <= 1.0f) || !(g[i].plate >= 0.0f && g[i].plate <= 1.0f))
+			abort();
+		/* Only a UK mark can be other text in disguise; every other reading keeps 1. */
+		if (anpr_plate_format_country(g[i].format) != ANPR_COUNTRY_UK && g[i].plate != 1.0f)
 			abort();
 		if (i > 0 && g[i].score > g[i - 1].score)
 			abort();

@@ -102,7 +102,8 @@ static bool guesses_sane(const anpr_plate_guess *g, size_t n, anpr_country count
 		char norm[ANPR_VRM_BUF];
 		anpr_plate_format f = anpr_grammar_classify_at(g[i].text, country, now);
 		sum += (double)g[i].score;
-		if (!(g[i].score > 0.0f && g[i].score <= 1.0f) || (i > 0 && g[i].score > g[i - 1].score))
+		if (!(g[i].score > 0.0f && g[i].score <= 1.0f) ||
+		    !(g[i].plate >= 0.0f && g[i].plate <= 1.0f) || (i > 0 && g[i].score > g[i - 1].score))
 			ok = false;
 		if (f == ANPR_FMT_NONE || f != g[i].format || !anpr_grammar_normalise(g[i].text, norm) ||
 		    strcmp(norm, g[i].text) != 0)
@@ -585,6 +586,45 @@ static void test_rank_missed(void)
 	CHECK_STR(g[0].text, "RG65YBZ");
 }
 
+/*
+ * Text that makes a mark only through look-alikes (a BUS STOP sign: S read
+ * as 5 twice) is still ranked as that mark, but its share of being a plate
+ * at all is low; the mark itself, read as it is, keeps nearly all of it.
+ * European and US readings keep 1: their fallbacks accept nearly any text.
+ */
+static void test_rank_not_plate(void)
+{
+	anpr_ocr_line l;
+	anpr_plate_guess g[8];
+
+	clean_line("BUSSTOP", 0.99f, &l);
+	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
+	CHECK_STR(g[0].text, "BU55TOP");
+	CHECK(g[0].score > 0.9f);
+	CHECK(g[0].plate < 0.25f);
+	CHECK(rank(&l, ANPR_COUNTRY_AUTO, today(), g, N_OF(g)) > 0);
+	CHECK(g[0].plate < 0.25f);
+	clean_line("BU55TOP", 0.99f, &l);
+	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
+	CHECK_STR(g[0].text, "BU55TOP");
+	CHECK(g[0].plate > 0.9f);
+	/* A rare layout read as it is (a dateless mark) is as much a plate as a current one. */
+	clean_line("RJB4807", 0.99f, &l);
+	CHECK(rank(&l, ANPR_COUNTRY_AUTO, today(), g, N_OF(g)) > 0);
+	CHECK_STR(g[0].text, "RJB4807");
+	CHECK(g[0].plate > 0.9f);
+	/* One look-alike (a postcode's 6 where a mark has a letter) costs less than two. */
+	clean_line("OH136AA", 0.99f, &l);
+	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
+	CHECK_STR(g[0].text, "OH13GAA");
+	CHECK(g[0].plate > 0.25f && g[0].plate < 0.75f);
+	clean_line("BUSSTOP", 0.99f, &l);
+	size_t n = rank(&l, ANPR_COUNTRY_EU, today(), g, N_OF(g));
+	CHECK(n > 0);
+	for (size_t i = 0; i < n; i++)
+		CHECK(g[i].plate == 1.0f);
+}
+
 /* The score of text among the guesses for spec, or 0. */
 static float score_of(const char *spec, const char *text)
 {
@@ -620,6 +660,8 @@ static void test_rank_clean(void)
 	CHECK(n >= 1);
 	CHECK_STR(g[0].text, "AB12CDE");
 	CHECK(g[0].score > 0.9f);
+	/* Read as it is, the mark leaves little room for other text. */
+	CHECK(g[0].plate > 0.9f && g[0].plate <= 1.0f);
 	/* Same input, same answer. */
 	anpr_plate_guess again[10];
 	size_t n2 = rank(&l, ANPR_COUNTRY_AUTO, today(), again, N_OF(again));
@@ -919,6 +961,7 @@ int main(void)
 	test_age_by_date();
 	test_rank_cases();
 	test_rank_clean();
+	test_rank_not_plate();
 	test_rank_missed();
 	test_rank_tall_stray();
 	test_rank_forbidden_letters();
