@@ -727,16 +727,17 @@ anpr_plate_format anpr_grammar_classify(const char *vrm, anpr_country country)
 /*
  * The line may be no plate at all: a sign, a postcode or a word in a van's
  * livery, which the detector takes for a row of glyphs. That hypothesis
- * explains the OCR's literal reading as it is, at this weight relative to a
- * current mark read literally, and a UK mark's `plate` share is the UK
- * readings' weight against it. A mark read as it is keeps about 1 / 1.02; a
- * text that makes a mark only through look-alikes is no longer sure just
- * because nothing else fits ("BUS STOP" read BU55 TOP, two substitutions:
- * about 0.01 / 0.03). Scores and ranks are unchanged; the reader's
- * confidence takes the share. On synthetic seed 5151, reads away from the
- * plate at confidence >= 0.9 fell from 115 to 35 in 2,000 frames, and the
- * plate's own reads at >= 0.9 from 1,595 to 1,527 (0.05 cut more of both;
- * docs/ocr-accuracy.md). The European and US fallbacks accept nearly any
+ * explains the OCR's literal reading as it is, at this weight times the
+ * prior of the mark's layout (so that a dateless or suffix mark read as it
+ * is stays as much a plate as a current one), and a UK mark's `plate` share
+ * is the UK readings' weight against it. A mark read as it is keeps about
+ * 1 / 1.02; a text that makes a mark only through look-alikes is no longer
+ * sure just because nothing else fits ("BUS STOP" read BU55 TOP, two
+ * substitutions: about 0.01 / 0.03). Scores and ranks are unchanged; the
+ * reader's confidence takes the share. On synthetic seed 5151, reads away
+ * from the plate at confidence >= 0.9 fell from 115 to 39 in 2,000 frames,
+ * and the plate's own reads at >= 0.9 from 1,595 to 1,521
+ * (docs/ocr-accuracy.md). The European and US fallbacks accept nearly any
  * string, so for them nothing tells a plate from other text: their share
  * stays 1.
  */

@@ -173,7 +173,11 @@ typedef struct knot {
 	float raw, p;
 } knot;
 
-/* UK formats: the 575 reads of 600 synthetic UK plates (seed 4242), model "plate+eng", raw times the grammar's plate share. */
+/*
+ * UK formats: the 575 reads of 600 synthetic UK plates (seed 4242), model
+ * "plate+eng"; the raw score times the grammar's share that the line is a
+ * plate at all (anpr_plate_guess.plate).
+ */
 static const knot calibration_uk[] = {
 	{ 0.0000f, 0.1250f }, /* 6 reads up to raw 0.0011, 0 right */
 	{ 0.0011f, 0.1154f }, /* 24 reads up to raw 0.0726, 2 right */
