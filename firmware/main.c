@@ -205,16 +205,17 @@ static void write_report(const char *path, const anpr_pipeline_stats *st, double
 		",\"frames_skipped\":%" PRIu64 ",\"frames_bad\":%" PRIu64 ",\"camera_restarts\":%" PRIu64
 		",\"plates_seen\":%" PRIu64 ",\"plates_not_reread\":%" PRIu64 ",\"reads_stored\":%" PRIu64
 		",\"reads_failed\":%" PRIu64 ",\"short_tracks\":%" PRIu64 ",\"low_confidence\":%" PRIu64
-		",\"repeats\":%" PRIu64 ",\"queue_high_water\":%" PRIu64
+		",\"repeats\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"queue_high_water\":%" PRIu64
 		",\"searched_pct\":%.1f,\"latency_p50_ms\":%" PRId64 ",\"latency_p95_ms\":%" PRId64
 		",\"latency_max_ms\":%" PRId64 ",\"seconds\":%.3f,\"fps\":%.2f,"
 		"\"peak_rss_mib\":%.1f,\"source_end\":\"%s\"",
 		st->frames_captured, st->frames_read, st->frames_dropped, st->frames_skipped, st->frames_bad,
 		st->camera_restarts, st->plates_seen, st->plates_not_reread, st->reads_stored,
 		st->reads_failed, st->tracker.short_tracks, st->tracker.low_confidence, st->tracker.repeats,
-		st->queue_high_water, st->searched_pct, latency_quantile(0.5), latency_quantile(0.95),
-		latency_quantile(1.0), seconds, seconds > 0 ? (double)st->frames_read / seconds : 0.0,
-		(double)ru.ru_maxrss / 1024.0, anpr_strerror(st->source_error));
+		st->tracker.fragments, st->queue_high_water, st->searched_pct, latency_quantile(0.5),
+		latency_quantile(0.95), latency_quantile(1.0), seconds,
+		seconds > 0 ? (double)st->frames_read / seconds : 0.0, (double)ru.ru_maxrss / 1024.0,
+		anpr_strerror(st->source_error));
 	if (spool) {
 		anpr_spool_stats ss;
 		anpr_spool_get_stats(spool, &ss);

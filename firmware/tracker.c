@@ -518,6 +518,42 @@ static void remember(anpr_tracker *t, const char *text, int64_t mono)
 		t->n_recent++;
 }
 
+/*
+ * True when text, the vote of track k, is a piece of a current-format mark
+ * read beside it: a track alive over the same time near the same place leads
+ * with that mark, or a passage ended after k began carries it. A row cut
+ * short (an occluder, a glyph fused with the border) is detected as a
+ * narrower region than the whole plate, so it can start a track of its own
+ * (EO21OYP's last five glyphs, 21OYP, read as a dateless mark); reporting it
+ * as well would count one vehicle twice.
+ */
+static bool is_fragment(const anpr_tracker *t, const track *k, const char *text)
+{
+	size_t len = strlen(text);
+
+	for (int i = 0; i < ANPR_TRACKER_MAX_TRACKS; i++) {
+		const track *o = &t->tracks[i];
+		if (o == k || !o->live || strlen(o->lead) <= len || !strstr(o->lead, text) ||
+		    anpr_grammar_classify(o->lead, t->cfg.country) != ANPR_FMT_UK_CURRENT)
+			continue;
+		if (o->first_mono > k->last_mono || k->first_mono > o->last_mono)
+			continue;
+		/* Where o was, or would have been moving as it was, when k was last seen. */
+		float dt = (float)(k->last_mono - o->last_mono);
+		float px = o->cx + (o->have_v ? o->vx * dt : 0.0f),
+		      py = o->cy + (o->have_v ? o->vy * dt : 0.0f);
+		if (fabsf(px - k->cx) <= o->w && fabsf(py - k->cy) <= 2 * o->h)
+			return true;
+	}
+	for (int i = 0; i < t->n_recent; i++) {
+		const recent *r = &t->recents[i];
+		if (strlen(r->text) > len && strstr(r->text, text) && k->first_mono <= r->mono &&
+		    anpr_grammar_classify(r->text, t->cfg.country) == ANPR_FMT_UK_CURRENT)
+			return true;
+	}
+	return false;
+}
+
 /* Ends track k at frame time now; writes a passage to out[*n] if it counts. */
 static void finish(anpr_tracker *t, track *k, int64_t now_mono, anpr_passage *out, size_t *n)
 {
@@ -539,6 +575,11 @@ static void finish(anpr_tracker *t, track *k, int64_t now_mono, anpr_passage *ou
 			  (double)p->confidence, k->frames, p->n_alts > 1 ? p->alts[1].text : "-",
 			  p->n_alts > 1 ? (double)p->alts[1].confidence : 0.0);
 		t->st.low_confidence++;
+		goto out;
+	}
+	if (is_fragment(t, k, p->text)) {
+		ANPR_LOGD("passage dropped: %s is a piece of a mark read beside it", p->text);
+		t->st.fragments++;
 		goto out;
 	}
 	if (is_repeat(t, p->text, k->first_mono)) {

@@ -76,6 +76,7 @@ typedef struct anpr_tracker_stats {
 	uint64_t short_tracks;   /* dropped: fewer than min_frames */
 	uint64_t low_confidence; /* dropped: below min_confidence */
 	uint64_t repeats;        /* dropped: same VRM within the repeat window */
+	uint64_t fragments;      /* dropped: a piece of a current mark read beside it (is_fragment()) */
 	uint64_t no_image;       /* dropped: no frame could be kept for the images (out of memory) */
 	int active;
 } anpr_tracker_stats;

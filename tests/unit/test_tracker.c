@@ -313,6 +313,47 @@ static void test_whole_mark(void)
 	CHECK_STR(text, "AB12CDE");
 }
 
+/*
+ * A row cut short starts a track beside the whole plate's (its region is
+ * too narrow to continue it): the piece is not a second vehicle, whichever
+ * track ends first. Another vehicle alongside still counts.
+ */
+static void test_fragment(void)
+{
+	anpr_tracker_cfg c = base_cfg();
+	anpr_tracker_stats st;
+	anpr_tracker *t = NULL;
+
+	CHECK_INT(anpr_tracker_open(&c, &t), ANPR_ERR_OK);
+	/* The piece's track ends while the whole plate's goes on. */
+	for (int i = 0; i < 12; i++) {
+		anpr_plate_read r[3] = { plate("EO21OYP", 0.9f, 300, 300 + 15.0f * i, 150),
+					 plate("21OYP", 0.7f, 370, 302 + 15.0f * i, 70),
+					 plate("XY65ZZT", 0.8f, 1300, 320 + 15.0f * i, 150) };
+		feed(t, i, r, i < 5 ? 3 : 1);
+	}
+	feed(t, 40, NULL, 0);
+	CHECK_INT(n_all, 2);
+	for (size_t i = 0; i < n_all; i++)
+		CHECK(strcmp(all[i].text, "21OYP") != 0);
+	release_all();
+	/* The whole plate's track ends first and is reported; the piece's after it. */
+	for (int i = 50; i < 62; i++) {
+		anpr_plate_read r[2] = { plate("21OYP", 0.7f, 370, 302 + 15.0f * (i - 50), 70),
+					 plate("KT21OYP", 0.9f, 300, 300 + 15.0f * (i - 50), 150) };
+		feed(t, i, r, i < 55 ? 2 : 1);
+	}
+	feed(t, 90, NULL, 0);
+	CHECK_INT(n_all, 1);
+	CHECK_STR(all[0].text, "KT21OYP");
+	release_all();
+	anpr_tracker_get_stats(t, &st);
+	CHECK_INT(st.fragments, 2);
+	CHECK_INT(st.passages, 3);
+	CHECK_INT(keeps_out, 0);
+	anpr_tracker_close(t);
+}
+
 int main(void)
 {
 	test_one_vehicle_voted();
@@ -322,5 +363,6 @@ int main(void)
 	test_drops();
 	test_edge_exit_and_close();
 	test_crowd();
+	test_fragment();
 	return check_summary();
 }
