@@ -141,6 +141,15 @@ static void quad_box(const anpr_point q[4], float *cx, float *cy, float *w, floa
 	*h = (float)(r.height > 1 ? r.height : 1);
 }
 
+/* Where track k's plate is at time mono: where it was last seen, moved on as it was moving. */
+static void predict(const track *k, int64_t mono, float *px, float *py)
+{
+	float dt = (float)(mono - k->last_mono);
+
+	*px = k->cx + (k->have_v ? k->vx * dt : 0.0f);
+	*py = k->cy + (k->have_v ? k->vy * dt : 0.0f);
+}
+
 /*
  * True when the plate is leaving the picture: last seen near an edge, or
  * where it would be by now (moving as it was) reaching past one.
@@ -148,9 +157,9 @@ static void quad_box(const anpr_point q[4], float *cx, float *cy, float *w, floa
 static bool at_edge(const anpr_tracker *t, const track *k, int64_t mono)
 {
 	float mx = EDGE_FRACTION * (float)t->cfg.frame_w, my = EDGE_FRACTION * (float)t->cfg.frame_h;
-	float dt = (float)(mono - k->last_mono);
-	float px = k->cx + (k->have_v ? k->vx * dt : 0.0f), py = k->cy + (k->have_v ? k->vy * dt : 0.0f);
+	float px, py;
 
+	predict(k, mono, &px, &py);
 	return k->cx - k->w / 2 < mx || k->cx + k->w / 2 > (float)t->cfg.frame_w - mx ||
 	       k->cy - k->h / 2 < my || k->cy + k->h / 2 > (float)t->cfg.frame_h - my || px - k->w / 2 < 0 ||
 	       px + k->w / 2 > (float)t->cfg.frame_w || py - k->h / 2 < 0 ||
@@ -161,11 +170,9 @@ static bool at_edge(const anpr_tracker *t, const track *k, int64_t mono)
 static float match_cost(const track *k, const anpr_plate_read *r, int64_t mono)
 {
 	float cx, cy, w, h, px, py, d, ratio, gate = GATE_NEAR;
-	float dt = (float)(mono - k->last_mono);
 
 	quad_box(r->quad, &cx, &cy, &w, &h);
-	px = k->cx + (k->have_v ? k->vx * dt : 0.0f);
-	py = k->cy + (k->have_v ? k->vy * dt : 0.0f);
+	predict(k, mono, &px, &py);
 	ratio = w / k->w;
 	if (ratio < 0.5f || ratio > 2.0f)
 		return -1.0f;
@@ -539,9 +546,8 @@ static bool is_fragment(const anpr_tracker *t, const track *k, const char *text)
 		if (o->first_mono > k->last_mono || k->first_mono > o->last_mono)
 			continue;
 		/* Where o was, or would have been moving as it was, when k was last seen. */
-		float dt = (float)(k->last_mono - o->last_mono);
-		float px = o->cx + (o->have_v ? o->vx * dt : 0.0f),
-		      py = o->cy + (o->have_v ? o->vy * dt : 0.0f);
+		float px, py;
+		predict(o, k->last_mono, &px, &py);
 		if (fabsf(px - k->cx) <= o->w && fabsf(py - k->cy) <= 2 * o->h)
 			return true;
 	}

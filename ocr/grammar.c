@@ -1372,11 +1372,14 @@ anpr_err anpr_grammar_rank_at(const anpr_ocr_line *line, anpr_country country, t
 	x.line = line;
 	x.country = country;
 	issued_ages(now, &x.ages);
+	/* The OCR's literal reading: each position's likeliest symbol, as alt_p() counts it. */
+	double literal = 1.0;
 	for (int i = 0; i < line->n; i++) {
 		float best = 0.0f;
 		for (int k = 0; k < line->pos[i].n; k++)
 			if (line->pos[i].alt[k].p > best)
 				best = line->pos[i].alt[k].p;
+		literal *= (double)(best > MIN_P ? best : MIN_P);
 		/*
 		 * A doubtful symbol costs less to drop (it may be a screw or a band),
 		 * but dropping always costs more than keeping it: a symbol at p = 0.5
@@ -1400,17 +1403,8 @@ anpr_err anpr_grammar_rank_at(const anpr_ocr_line *line, anpr_country country, t
 	if (x.njobs == 0 || !(x.mass > 0.0))
 		return ANPR_ERR_OK;
 	/* No plate at all: the OCR's literal reading, at NOT_PLATE. */
-	double other_text = 0.0;
-	if (country == ANPR_COUNTRY_UK || country == ANPR_COUNTRY_AUTO) {
-		other_text = NOT_PLATE;
-		for (int i = 0; i < line->n; i++) {
-			float best = MIN_P;
-			for (int k = 0; k < line->pos[i].n; k++)
-				best =
-				    alt_p(&line->pos[i].alt[k]) > best ? alt_p(&line->pos[i].alt[k]) : best;
-			other_text *= (double)best;
-		}
-	}
+	double other_text =
+	    country == ANPR_COUNTRY_UK || country == ANPR_COUNTRY_AUTO ? NOT_PLATE * literal : 0.0;
 
 	/* The most promising job first, so that its best reading prunes the rest. */
 	size_t first = 0;
