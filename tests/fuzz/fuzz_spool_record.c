@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the spool's record decoder; the input is a segment file, which the spool recovers and reads in full. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,21 +10,21 @@
 #include "log.h"
 #include "spool.h"
 
+#include "fuzz_tmpdir.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64];
-
-/* One folder for the whole run, emptied before each input. */
+/* One folder for the whole run (removed at exit), emptied before each input. */
 static const char *folder(void)
 {
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/fuzz-spool-XXXXXX");
-		if (!mkdtemp(dir))
-			abort();
+	static bool quiet;
+
+	if (!quiet) {
 		anpr_log_set_level(ANPR_LOG_ERROR);
 		anpr_log_set_rate_limit(0, 0);
+		quiet = true;
 	}
-	return dir;
+	return fuzz_tmpdir("fuzz-spool");
 }
 
 static void empty(const char *d)

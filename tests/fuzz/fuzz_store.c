@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: what anprd parses from outside at start: the newest read file on disk (chain recovery), --source and --start-time. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,20 +13,20 @@
 #include "store.h"
 #include "store_internal.h"
 
+#include "fuzz_tmpdir.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64];
-
-/* One folder for the whole run, emptied before each input. */
+/* One folder for the whole run (removed at exit), emptied before each input. */
 static const char *folder(void)
 {
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/fuzz-store-XXXXXX");
-		if (!mkdtemp(dir))
-			abort();
+	static bool quiet;
+
+	if (!quiet) {
 		anpr_log_set_level(ANPR_LOG_ERROR);
+		quiet = true;
 	}
-	return dir;
+	return fuzz_tmpdir("fuzz-store");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
