@@ -32,8 +32,8 @@ static void fuzz_tmpdir_remove(void)
 
 /*
  * The folder, made on first use as /tmp/<prefix>-XXXXXX and removed when the
- * run exits normally (the corpus replay in `make test` does; a libFuzzer run
- * stopped by a crash leaves it beside the crash input, to be looked at).
+ * run exits normally, as the corpus replay in `make test` does. A run that
+ * crashes leaves it, with the files of the crashing input, to be looked at.
  */
 static const char *fuzz_tmpdir(const char *prefix)
 {
