@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the spool's record decoder; the input is a segment file, which the spool recovers and reads in full. */
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +13,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* One folder for the whole run (removed at exit), emptied before each input. */
+/* One folder for the whole run (removed at exit), emptied before each input; logging quiet. */
 static const char *folder(void)
 {
-	static bool quiet;
-
-	if (!quiet) {
-		anpr_log_set_level(ANPR_LOG_ERROR);
-		anpr_log_set_rate_limit(0, 0);
-		quiet = true;
-	}
+	anpr_log_set_level(ANPR_LOG_ERROR);
+	anpr_log_set_rate_limit(0, 0);
 	return fuzz_tmpdir("fuzz-spool");
 }
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: what anprd parses from outside at start: the newest read file on disk (chain recovery), --source and --start-time. */
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +16,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* One folder for the whole run (removed at exit), emptied before each input. */
+/* One folder for the whole run (removed at exit), each input's file removed after it; logging quiet. */
 static const char *folder(void)
 {
-	static bool quiet;
-
-	if (!quiet) {
-		anpr_log_set_level(ANPR_LOG_ERROR);
-		quiet = true;
-	}
+	anpr_log_set_level(ANPR_LOG_ERROR);
 	return fuzz_tmpdir("fuzz-store");
 }
 
