@@ -235,7 +235,7 @@ static float raw_score(float relative, float certainty, float support)
 static anpr_err read_strip(anpr_reader *r, anpr_ocr_line *line)
 {
 	int calls;
-	anpr_err err = anpr_recog_read_models(r->ocr, &r->strip, r->cfg.country, line, &calls);
+	anpr_err err = anpr_recog_read_models(r->ocr, &r->strip, line, &calls);
 
 	r->ocr_calls += (unsigned long)calls;
 	return err;

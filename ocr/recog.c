@@ -490,39 +490,10 @@ float anpr_ocr_line_certainty(const anpr_ocr_line *line)
 	return (float)exp(s / line->n);
 }
 
-/*
- * How much a reading is worth when the two models saw different numbers of
- * symbols. The UK grammar knows a mark's length and shape, so under uk and
- * auto a reading counts by the plate it makes (its best guess's score and
- * plate share) as well as by its certainty: eng often drops or adds a glyph
- * of a UK mark and is surer of it than the plate model is of the whole mark.
- * Held-out lines of real UK characters read right 96.56 -> 97.25% of their
- * characters with it, synthetic UK plates 87.2 -> 87.7% (seed 5151). The
- * European and US fallbacks accept nearly any text, so there certainty alone
- * decides (with the grammar, us lost two plates); so it does when neither
- * reading makes a plate.
- */
-static void line_worth(const anpr_ocr_line *line, anpr_country country, float *plate, float *certainty)
-{
-	anpr_plate_guess best;
-	size_t n = 0;
-
-	*certainty = anpr_ocr_line_certainty(line);
-	*plate = 0;
-	if (country != ANPR_COUNTRY_UK && country != ANPR_COUNTRY_AUTO)
-		return;
-	if (anpr_grammar_rank(line, country, &best, 1, &n) == ANPR_ERR_OK && n == 1)
-		*plate = best.score * best.plate * *certainty;
-}
-
-void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other, anpr_country country)
+void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other)
 {
 	if (other->n != line->n) {
-		float plate_a, plate_b, cert_a, cert_b;
-
-		line_worth(line, country, &plate_a, &cert_a);
-		line_worth(other, country, &plate_b, &cert_b);
-		if (plate_a > 0 || plate_b > 0 ? plate_b > plate_a : cert_b > cert_a)
+		if (anpr_ocr_line_certainty(other) > anpr_ocr_line_certainty(line))
 			*line = *other;
 		return;
 	}
@@ -557,8 +528,8 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other, anpr_c
 	}
 }
 
-anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip, anpr_country country,
-				anpr_ocr_line *line, int *calls)
+anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip, anpr_ocr_line *line,
+				int *calls)
 {
 	anpr_ocr_line other;
 	anpr_err err;
@@ -577,6 +548,6 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 		(*calls)++;
 	if (err)
 		return err;
-	anpr_ocr_line_merge(line, &other, country);
+	anpr_ocr_line_merge(line, &other);
 	return ANPR_ERR_OK;
 }

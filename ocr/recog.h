@@ -59,22 +59,19 @@ float anpr_ocr_line_certainty(const anpr_ocr_line *line);
  * Merges a second model's reading of the same strip into line (the reader's
  * "plate+eng"). Where both saw the same number of symbols, each position's
  * alternatives are averaged (a symbol one model did not offer counts as
- * probability 0 there). Otherwise one line is kept whole: under country uk
- * or auto the one that makes the likelier plate (anpr_grammar_rank()'s best
- * guess, its score and plate share, times the line's certainty); under eu
- * and us, or when neither makes a plate, the surer line. An empty line
+ * probability 0 there); otherwise the surer line is kept, so an empty line
  * never replaces a read one.
  */
-void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other, anpr_country country);
+void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other);
 
 /*
  * Reads the strip with models[0] and, when models[1] is not NULL, with it too,
- * merging the second reading into the first (anpr_ocr_line_merge() under
- * country): what the reader does with the handles anpr_recog_open_spec()
- * opened. *calls (may be NULL) gets the number of anpr_recog_read() calls
- * made. Errors as anpr_recog_read(); ANPR_ERR_INVAL without models[0].
+ * merging the second reading into the first (anpr_ocr_line_merge()): what the
+ * reader does with the handles anpr_recog_open_spec() opened. *calls (may be
+ * NULL) gets the number of anpr_recog_read() calls made. Errors as
+ * anpr_recog_read(); ANPR_ERR_INVAL without models[0].
  */
 ANPR_MUST_CHECK anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip,
-						anpr_country country, anpr_ocr_line *line, int *calls);
+						anpr_ocr_line *line, int *calls);
 
 #endif

@@ -291,7 +291,7 @@ static anpr_err eval_one(const options *o, anpr_recog *const r[2], const char *n
 	if (err)
 		return err;
 	t0 = now_ms();
-	err = anpr_recog_read_models(r, img, o->country, &line, NULL);
+	err = anpr_recog_read_models(r, img, &line, NULL);
 	t->ms[t->strips] = now_ms() - t0;
 	if (err)
 		return err;

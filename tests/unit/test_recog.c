@@ -219,7 +219,7 @@ static void test_merge(void)
 {
 	/* Same length: per position the averaged alternatives, most likely first. */
 	anpr_ocr_line a = make_line("AB1", 0.6f, "DX7"), b = make_line("DB1", 0.9f, "AX7");
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_EU);
+	anpr_ocr_line_merge(&a, &b);
 	CHECK_INT(a.n, 3);
 	CHECK(a.pos[0].alt[0].c == 'D' && fabsf(a.pos[0].alt[0].p - 0.65f) < 1e-5f);
 	CHECK(a.pos[0].alt[1].c == 'A' && fabsf(a.pos[0].alt[1].p - 0.35f) < 1e-5f);
@@ -227,56 +227,27 @@ static void test_merge(void)
 	CHECK(a.pos[2].alt[0].c == '1' && a.pos[2].n == 2);
 	/* A symbol only one model offers keeps half its weight. */
 	a = make_line("Q", 1.0f, NULL), b = make_line("0", 1.0f, NULL);
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_EU);
+	anpr_ocr_line_merge(&a, &b);
 	CHECK(a.pos[0].n == 2 && fabsf(a.pos[0].alt[0].p - 0.5f) < 1e-5f);
 	/* A space either model saw is kept. */
 	a = make_line("AB12", 0.9f, NULL), b = make_line("AB12", 0.9f, NULL);
 	b.pos[2].gap_before = true;
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_EU);
+	anpr_ocr_line_merge(&a, &b);
 	CHECK(a.pos[2].gap_before && !a.pos[1].gap_before);
-	/* Different lengths under eu (and us): the surer line is kept whole. */
+	/* Different lengths: the surer line is kept whole. */
 	a = make_line("AB12CDE", 0.5f, NULL), b = make_line("B12CDE", 0.95f, NULL);
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_EU);
+	anpr_ocr_line_merge(&a, &b);
 	CHECK_INT(a.n, 6);
 	CHECK(a.pos[0].alt[0].c == 'B' && a.pos[0].alt[0].p == 0.95f);
 	a = make_line("AB12CDE", 0.95f, NULL), b = make_line("B12CDE", 0.5f, NULL);
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_EU);
+	anpr_ocr_line_merge(&a, &b);
 	CHECK_INT(a.n, 7);
 	/* An empty line never replaces a read one, and a read one fills an empty one. */
 	b = make_line("", 1.0f, NULL);
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_EU);
+	anpr_ocr_line_merge(&a, &b);
 	CHECK_INT(a.n, 7);
-	anpr_ocr_line_merge(&b, &a, ANPR_COUNTRY_EU);
+	anpr_ocr_line_merge(&b, &a);
 	CHECK_INT(b.n, 7);
-	/*
-	 * Under uk and auto the line that makes the likelier plate: a whole
-	 * current mark read less surely beats a surer line one glyph short,
-	 * which makes no mark of the same shape.
-	 */
-	anpr_country uk_modes[] = { ANPR_COUNTRY_UK, ANPR_COUNTRY_AUTO };
-	for (size_t i = 0; i < sizeof uk_modes / sizeof uk_modes[0]; i++) {
-		a = make_line("AB12CDE", 0.7f, NULL), b = make_line("AB12CD", 0.95f, NULL);
-		anpr_ocr_line_merge(&a, &b, uk_modes[i]);
-		CHECK_INT(a.n, 7);
-		a = make_line("AB12CD", 0.95f, NULL), b = make_line("AB12CDE", 0.7f, NULL);
-		anpr_ocr_line_merge(&a, &b, uk_modes[i]);
-		CHECK_INT(a.n, 7);
-	}
-	/* The same lines under eu: the surer one, although it is no UK mark. */
-	a = make_line("AB12CDE", 0.7f, NULL), b = make_line("AB12CD", 0.95f, NULL);
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_EU);
-	CHECK_INT(a.n, 6);
-	/* Neither line a plate under uk: the surer one, as under eu. */
-	a = make_line("XXXXXXXXXXXX", 0.6f, NULL), b = make_line("XXXXXXXXXXX", 0.9f, NULL);
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_UK);
-	CHECK_INT(a.n, 11);
-	/* Nor does an empty line replace a read one under uk. */
-	a = make_line("AB12CDE", 0.7f, NULL), b = make_line("", 1.0f, NULL);
-	anpr_ocr_line_merge(&a, &b, ANPR_COUNTRY_UK);
-	CHECK_INT(a.n, 7);
-	anpr_ocr_line_merge(&b, &a, ANPR_COUNTRY_UK);
-	CHECK_INT(b.n, 7);
-	a = make_line("AB12CDE", 0.95f, NULL);
 	CHECK(anpr_ocr_line_certainty(&(anpr_ocr_line){ .n = 0 }) == 0.0f);
 	CHECK(fabsf(anpr_ocr_line_certainty(&a) - 0.95f) < 1e-5f);
 }
@@ -305,23 +276,20 @@ static void test_read_models(anpr_recog *plate, anpr_recog *eng)
 	snprintf(path, sizeof path, "%s/%s", data_dir, row);
 	CHECK_INT(anpr_cv_read_file(path, ANPR_CV_LOAD_GREY, &img), ANPR_ERR_OK);
 
-	CHECK_INT(
-	    anpr_recog_read_models((anpr_recog *const[2]){ NULL, eng }, &img, ANPR_COUNTRY_UK, &line, &calls),
-	    ANPR_ERR_INVAL);
+	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ NULL, eng }, &img, &line, &calls),
+		  ANPR_ERR_INVAL);
 	CHECK_INT(calls, 0);
-	CHECK_INT(anpr_recog_read_models(NULL, &img, ANPR_COUNTRY_UK, &line, NULL), ANPR_ERR_INVAL);
+	CHECK_INT(anpr_recog_read_models(NULL, &img, &line, NULL), ANPR_ERR_INVAL);
 
 	CHECK_INT(anpr_recog_read(plate, &img, &want), ANPR_ERR_OK);
-	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ plate, NULL }, &img, ANPR_COUNTRY_UK, &line,
-					 &calls),
+	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ plate, NULL }, &img, &line, &calls),
 		  ANPR_ERR_OK);
 	CHECK_INT(calls, 1);
 	CHECK(same_line(&line, &want));
 
 	CHECK_INT(anpr_recog_read(eng, &img, &other), ANPR_ERR_OK);
-	anpr_ocr_line_merge(&want, &other, ANPR_COUNTRY_UK);
-	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ plate, eng }, &img, ANPR_COUNTRY_UK, &line,
-					 &calls),
+	anpr_ocr_line_merge(&want, &other);
+	CHECK_INT(anpr_recog_read_models((anpr_recog *const[2]){ plate, eng }, &img, &line, &calls),
 		  ANPR_ERR_OK);
 	CHECK_INT(calls, 2);
 	CHECK(same_line(&line, &want));
