@@ -43,7 +43,8 @@ typedef struct anpr_reader_cfg {
 
 typedef struct anpr_read_candidate {
 	char text[ANPR_VRM_BUF];
-	float confidence;
+	float confidence; /* calibrated probability that text is right, 0..1 */
+	float raw_score;  /* the reader's uncalibrated score (for refitting; 0 elsewhere) */
 } anpr_read_candidate;
 
 /* One plate read in a frame. */
@@ -78,6 +79,14 @@ void anpr_reader_close(anpr_reader *r);
  */
 ANPR_MUST_CHECK anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_read *out,
 					  size_t max, size_t *n);
+
+/*
+ * Alternative a's (1..n_candidates - 1) raw score over the read's own, at
+ * most 1: what its confidence is calibrated from (candidates are ranked by
+ * the score before the plate share, so an alternative can score higher).
+ * 0 for a bad a.
+ */
+float anpr_reader_alt_ratio(const anpr_plate_read *p, int a);
 
 /*
  * Strips the reader has handed to the OCR since it was created, one per

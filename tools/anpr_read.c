@@ -41,7 +41,9 @@ static void usage(FILE *out)
 	      "  --model-dir DIR          folder with NAME.traineddata\n"
 	      "  --bench DIR              score every image in DIR that has ground truth\n"
 	      "  --pairs FILE             with --bench: write 'raw score<TAB>right<TAB>uk|other' per read\n"
-	      "                           (the format family; tools/fit-calibration.py fits each)\n"
+	      "                           (the format family), and 'ratio<TAB>right<TAB>alt_uk|alt_other'\n"
+	      "                           per alternative (its score over the read's; the read's family);\n"
+	      "                           tools/fit-calibration.py fits each family apart\n"
 	      "  --help                   this text\n\n"
 	      "Exit status: 0 when every file was read (finding no plate is not an error),\n"
 	      "1 when any file could not be read, 64 for a bad command line.\n",
@@ -155,6 +157,13 @@ typedef struct bench {
 	 * synthetic sets); the real sets leave some visible plates unlabelled.
 	 */
 	int off_plate;
+	/*
+	 * The alternatives of the scored reads: how many, how many were the
+	 * plate, and how many their confidences promise; and the largest sum of
+	 * one read's candidates' confidences (at most 1 when they are honest).
+	 */
+	int alts, alts_ok;
+	double alts_expected, candidates_sum_max;
 } bench;
 
 static const float bucket_lo[6] = { 0, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f };
@@ -218,14 +227,27 @@ static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anp
 		int d =
 		    (int)anpr_edit_distance(best->text, strlen(best->text), gt[g].text, strlen(gt[g].text));
 		b->char_acc += d >= len ? 0 : 1.0 - (double)d / len;
+		double sum = (double)best->confidence;
+		for (int a = 1; a < best->n_candidates; a++) {
+			b->alts++;
+			b->alts_ok += strcmp(best->candidates[a].text, gt[g].text) == 0;
+			b->alts_expected += (double)best->candidates[a].confidence;
+			sum += (double)best->candidates[a].confidence;
+		}
+		b->candidates_sum_max = sum > b->candidates_sum_max ? sum : b->candidates_sum_max;
 		int k = 5;
 		while (k > 0 && best->confidence < bucket_lo[k])
 			k--;
 		b->bucket_n[k]++;
 		b->bucket_ok[k] += ok;
-		if (pairs)
-			fprintf(pairs, "%.5f\t%d\t%s\n", (double)best->raw_score, ok,
-				anpr_plate_format_country(best->format) == ANPR_COUNTRY_UK ? "uk" : "other");
+		if (pairs) {
+			bool uk = anpr_plate_format_country(best->format) == ANPR_COUNTRY_UK;
+			fprintf(pairs, "%.5f\t%d\t%s\n", (double)best->raw_score, ok, uk ? "uk" : "other");
+			for (int a = 1; a < best->n_candidates; a++)
+				fprintf(pairs, "%.5f\t%d\t%s\n", (double)anpr_reader_alt_ratio(best, a),
+					strcmp(best->candidates[a].text, gt[g].text) == 0,
+					uk ? "alt_uk" : "alt_other");
+		}
 		if (verbose && !ok)
 			fprintf(stderr, "wrong  %s %s read %s (%.3f)\n", name, gt[g].text, best->text,
 				(double)best->confidence);
@@ -315,9 +337,11 @@ static int run_bench(anpr_reader *r, const options *o)
 		printf(",\"images\":%d,\"plates\":%d,\"found_pct\":%.1f,\"top1_pct\":%.1f,\"topn_pct\":%.1f,"
 		       "\"char_accuracy_pct\":%.1f,\"ms_median\":%.1f,\"ms_p90\":%.1f,\"peak_rss_mib\":%.1f,"
 		       "\"ocr_calls_per_image\":%.1f,\"errors\":%d,\"skipped_narrow\":%d,"
-		       "\"confident_off_plate\":%d,\"calibration\":[",
+		       "\"confident_off_plate\":%d,\"alternatives\":%d,\"alt_right\":%d,"
+		       "\"alt_expected_right\":%.1f,\"candidates_sum_max\":%.4f,\"calibration\":[",
 		       b.images, b.plates, b.found * pct, b.exact * tpct, b.topn * tpct, b.char_acc * tpct,
-		       med, p90, (double)rss / 1024, calls, b.errors, b.skipped, b.off_plate);
+		       med, p90, (double)rss / 1024, calls, b.errors, b.skipped, b.off_plate, b.alts,
+		       b.alts_ok, b.alts_expected, b.candidates_sum_max);
 		for (int k = 0; k < 6; k++)
 			printf("%s{\"from\":%.2f,\"reads\":%d,\"right\":%d}", k ? "," : "",
 			       (double)bucket_lo[k], b.bucket_n[k], b.bucket_ok[k]);
@@ -344,6 +368,10 @@ static int run_bench(anpr_reader *r, const options *o)
 		       hi_n ? 100.0 * hi_ok / hi_n : 0.0);
 		printf("  off every plate   %d at >= 0.90 (false reads where every plate is labelled)\n",
 		       b.off_plate);
+		if (b.with_text)
+			printf("  alternatives      %d, %d right, %.1f by their confidences; candidates sum "
+			       "to %.3f at most\n",
+			       b.alts, b.alts_ok, b.alts_expected, b.candidates_sum_max);
 		printf("  calibration       confidence  reads  right\n");
 		for (int k = 0; k < 6; k++)
 			printf("                    >= %.2f    %5d  %5.1f%%\n", (double)bucket_lo[k],

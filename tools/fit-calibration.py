@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Fits the reader's confidence calibration from `anpr-read --bench DIR --pairs FILE` output.
 
-Each line of a pairs file is `raw<TAB>right<TAB>family`, the family being `uk` (a UK format) or
-`other` (European and US formats); a line without one counts as `uk`. Per family, pools every
-(raw confidence, right) pair given, fits an isotonic (monotone non-decreasing) regression by
-pool-adjacent-violators, and prints the knot table for ocr/reader.c (calibration_uk,
-calibration_other): raw confidence -> probability that the read is right. Each block's estimate
+Each line of a pairs file is `raw<TAB>right<TAB>family`, the family being `uk` (a UK format),
+`other` (European and US formats), or `alt_uk` / `alt_other` (an alternative in that family:
+its raw score over the read's); a line without one counts as `uk`. Per family, pools every (raw confidence, right) pair given,
+fits an isotonic (monotone non-decreasing) regression by pool-adjacent-violators, and prints
+the knot table for ocr/reader.c (calibration_uk, calibration_other, calibration_alt_uk, calibration_alt_other): raw
+confidence (or ratio) -> probability that the read (or alternative) is right. Each block's estimate
 is shrunk towards 0.5 by one pseudo-read each way, so a small, all-correct bucket does not claim
 certainty.
 
@@ -14,7 +15,7 @@ Usage: tools/fit-calibration.py PAIRS_FILE... > tables.txt
 """
 import sys
 
-FAMILIES = ('uk', 'other')
+FAMILIES = ('uk', 'other', 'alt_uk', 'alt_other')
 
 
 def read_pairs(paths):
@@ -25,7 +26,7 @@ def read_pairs(paths):
                 cols = line.rstrip('\n').split('\t')
                 family = cols[2] if len(cols) > 2 else 'uk'
                 if len(cols) not in (2, 3) or family not in pairs:
-                    sys.exit(f'{path}:{n}: expected raw<TAB>right[<TAB>uk|other]')
+                    sys.exit(f'{path}:{n}: expected raw<TAB>right[<TAB>uk|other|alt_uk|alt_other]')
                 pairs[family].append((float(cols[0]), int(cols[1])))
     return pairs
 
@@ -34,7 +35,12 @@ def fit(pairs):
     """Pool adjacent violators over pairs sorted by raw: blocks of [right, count, max raw]."""
     blocks = []
     for conf, ok in sorted(pairs):
-        blocks.append([ok, 1, conf])
+        if blocks and blocks[-1][2] == conf:
+            # Equal scores are one observation of their rate: they never straddle a knot.
+            blocks[-1][0] += ok
+            blocks[-1][1] += 1
+        else:
+            blocks.append([ok, 1, conf])
         # Merge while the curve would not rise (ties merge too, keeping the table short).
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
             s, n, c = blocks.pop()
@@ -54,12 +60,13 @@ def main():
         if not pairs[family]:
             print(f'/* calibration_{family}: no reads, keep the table as it is */')
             continue
-        print(f'/* calibration_{family}: fitted on {len(pairs[family])} reads by '
+        what = 'alternatives' if family.startswith('alt') else 'reads'
+        print(f'/* calibration_{family}: fitted on {len(pairs[family])} {what} by '
               'tools/fit-calibration.py; raw -> P(right). */')
         lo = 0.0
         for s, n, c in fit(pairs[family]):
             p = (s + 1) / (n + 2)
-            print(f'\t{{ {lo:.4f}f, {p:.4f}f }}, /* {n} reads up to raw {c:.4f}, {s} right */')
+            print(f'\t{{ {lo:.4f}f, {p:.4f}f }}, /* {n} {what} up to raw {c:.4f}, {s} right */')
             lo = c
         right = sum(ok for _, ok in pairs[family])
         print(f'/* {family}: overall accuracy {right / len(pairs[family]):.3f} */', file=sys.stderr)

@@ -29,7 +29,8 @@ static anpr_err put(anpr_store *s, uint64_t seq, const char *jws)
 
 static void test_payload(void)
 {
-	anpr_read_candidate alts[2] = { { "AB12CDF", 0.02f }, { "A812CDE", 0.01f } };
+	anpr_read_candidate alts[2] = { { .text = "AB12CDF", .confidence = 0.02f },
+					{ .text = "A812CDE", .confidence = 0.01f } };
 	anpr_read_meta m;
 	char *json = NULL;
 	size_t len = 0;

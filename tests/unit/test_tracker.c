@@ -130,8 +130,13 @@ static void test_one_vehicle_voted(void)
 	CHECK_INT(all[0].frame_utc_ms, 1700000000000 + frame_ms(10));
 	CHECK_STR(all[0].alts[0].text, "AB12CDE");
 	CHECK(all[0].n_alts >= 3);
-	for (int i = 1; i < all[0].n_alts; i++)
+	float claimed = all[0].alts[0].confidence;
+	for (int i = 1; i < all[0].n_alts; i++) {
 		CHECK(all[0].alts[i].confidence <= all[0].alts[i - 1].confidence);
+		claimed += all[0].alts[i].confidence;
+	}
+	/* The mark and its alternatives together claim no more than certainty. */
+	CHECK(claimed <= 1.0001f);
 	CHECK_INT(keeps_out, 1);
 	release_all();
 	CHECK_INT(keeps_out, 0);
