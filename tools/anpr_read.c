@@ -101,7 +101,7 @@ static void print_text(const char *file, double ms, const anpr_plate_read *p, si
 		printf("  %-10s %.3f  %-12s", p[i].text, (double)p[i].confidence,
 		       anpr_plate_format_name(p[i].format));
 		for (int k = 1; k < p[i].n_candidates; k++)
-			printf(" %s(%.2f)", p[i].candidates[k].text, (double)p[i].candidates[k].confidence);
+			printf(" %s(%.3f)", p[i].candidates[k].text, (double)p[i].candidates[k].confidence);
 		printf("\n");
 	}
 }
