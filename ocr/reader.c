@@ -273,21 +273,27 @@ float anpr_reader_alt_ratio(const anpr_plate_read *p, int a)
 	return ratio < ALT_RATIO_MAX ? ratio : ALT_RATIO_MAX;
 }
 
+/* An alternative's probability of being the plate, from its ratio (anpr_reader_alt_ratio()). */
+static float calibrate_alt(float ratio, anpr_plate_format format)
+{
+	if (anpr_plate_format_country(format) == ANPR_COUNTRY_UK)
+		return lookup(calibration_alt_uk, sizeof(calibration_alt_uk) / sizeof(calibration_alt_uk[0]),
+			      ratio);
+	return lookup(calibration_alt_other, sizeof(calibration_alt_other) / sizeof(calibration_alt_other[0]),
+		      ratio);
+}
+
 /*
- * The candidates' confidences after the read's own: each alternative's from
- * its family's table, all scaled down when together they would claim more
+ * The candidates' confidences after the read's own: each alternative's by
+ * the read's family, all scaled down when together they would claim more
  * than the read leaves.
  */
 static void calibrate_candidates(anpr_plate_read *p)
 {
 	float rest = 1.0f - p->candidates[0].confidence, sum = 0.0f;
-	bool uk = anpr_plate_format_country(p->format) == ANPR_COUNTRY_UK;
-	const knot *k = uk ? calibration_alt_uk : calibration_alt_other;
-	size_t n = uk ? sizeof(calibration_alt_uk) / sizeof(calibration_alt_uk[0])
-		      : sizeof(calibration_alt_other) / sizeof(calibration_alt_other[0]);
 
 	for (int a = 1; a < p->n_candidates; a++) {
-		p->candidates[a].confidence = lookup(k, n, anpr_reader_alt_ratio(p, a));
+		p->candidates[a].confidence = calibrate_alt(anpr_reader_alt_ratio(p, a), p->format);
 		sum += p->candidates[a].confidence;
 	}
 	for (int a = 1; a < p->n_candidates && sum > rest; a++)

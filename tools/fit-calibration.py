@@ -3,13 +3,14 @@
 """Fits the reader's confidence calibration from `anpr-read --bench DIR --pairs FILE` output.
 
 Each line of a pairs file is `raw<TAB>right<TAB>family`, the family being `uk` (a UK format),
-`other` (European and US formats), or `alt_uk` / `alt_other` (an alternative in that family:
-its raw score over the read's); a line without one counts as `uk`. Per family, pools every (raw confidence, right) pair given,
-fits an isotonic (monotone non-decreasing) regression by pool-adjacent-violators, and prints
-the knot table for ocr/reader.c (calibration_uk, calibration_other, calibration_alt_uk, calibration_alt_other): raw
-confidence (or ratio) -> probability that the read (or alternative) is right. Each block's estimate
-is shrunk towards 0.5 by one pseudo-read each way, so a small, all-correct bucket does not claim
-certainty.
+`other` (European and US formats), or `alt_uk` / `alt_other` (an alternative of a read in that
+family, its raw score being its score over the read's); a line without one counts as `uk`. Per
+family, pools every (raw, right) pair given, fits an isotonic (monotone non-decreasing)
+regression by pool-adjacent-violators, and prints the knot table for ocr/reader.c
+(calibration_uk, calibration_other, calibration_alt_uk, calibration_alt_other): raw score ->
+probability that the read (or the alternative) is right. Equal scores stay in one block. Each
+block's estimate is shrunk towards 0.5 by one pseudo-read each way, so a small, all-correct
+bucket does not claim certainty.
 
 Usage: tools/fit-calibration.py PAIRS_FILE... > tables.txt
 """
