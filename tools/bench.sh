@@ -98,11 +98,11 @@ jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | cut -d: -f2 | tr -d ' "'; }
 	echo
 	echo "$(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$root" describe --always --dirty), $(nproc) cores."
 	echo
-	echo "| set | country | images | found % | top-1 % | top-N % | char % | ms median | ms p90 | OCR calls/image | peak RSS MiB |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| set | country | images | found % | top-1 % | top-N % | char % | ms median | ms p90 | OCR calls/image | peak RSS MiB | alternatives right / by confidence |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	while IFS= read -r line; do
 		get() { grep -o "\"$1\":[^,}]*" <<<"$line" | head -1 | cut -d: -f2 | tr -d '"'; }
-		echo "| $(get set) | $(get country) | $(get images) | $(get found_pct) | $(get top1_pct) | $(get topn_pct) | $(get char_accuracy_pct) | $(get ms_median) | $(get ms_p90) | $(get ocr_calls_per_image) | $(get peak_rss_mib) |"
+		echo "| $(get set) | $(get country) | $(get images) | $(get found_pct) | $(get top1_pct) | $(get topn_pct) | $(get char_accuracy_pct) | $(get ms_median) | $(get ms_p90) | $(get ocr_calls_per_image) | $(get peak_rss_mib) | $(get alt_right) / $(get alt_expected_right) |"
 	done <"$out/reader.jsonl"
 	echo
 	echo "# Pipeline: anprd on $(basename "$clip") (40 vehicles, 60 s)"
