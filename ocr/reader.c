@@ -192,14 +192,17 @@ static const knot calibration_uk[] = {
 	{ 0.9191f, 0.9962f }, /* 259 reads up to raw 0.9801, 259 right */
 };
 
-/* European and US formats: the 237 reads of eu-dev (58) and us (179), model "plate+eng". */
+/*
+ * European and US formats: the 237 reads of eu-dev (58) and us (179), model
+ * "plate+eng"; refitted 2026-11-24 (the reads had drifted since the fit).
+ */
 static const knot calibration_other[] = {
-	{ 0.0000f, 0.0435f }, /* 21 reads up to raw 0.0382, 0 right */
-	{ 0.0382f, 0.1818f }, /* 9 reads up to raw 0.0579, 1 right */
-	{ 0.0579f, 0.3333f }, /* 4 reads up to raw 0.0602, 1 right */
-	{ 0.0602f, 0.2727f }, /* 31 reads up to raw 0.1121, 8 right */
+	{ 0.0000f, 0.0417f }, /* 22 reads up to raw 0.0382, 0 right */
+	{ 0.0382f, 0.1667f }, /* 10 reads up to raw 0.0579, 1 right */
+	{ 0.0579f, 0.2500f }, /* 6 reads up to raw 0.0602, 1 right */
+	{ 0.0602f, 0.3226f }, /* 29 reads up to raw 0.1121, 9 right */
 	{ 0.1121f, 0.3636f }, /* 9 reads up to raw 0.1292, 3 right */
-	{ 0.1292f, 0.3704f }, /* 52 reads up to raw 0.2778, 19 right */
+	{ 0.1292f, 0.3846f }, /* 50 reads up to raw 0.2778, 19 right */
 	{ 0.2778f, 0.5000f }, /* 4 reads up to raw 0.2806, 2 right */
 	{ 0.2806f, 0.6429f }, /* 12 reads up to raw 0.3230, 8 right */
 	{ 0.3230f, 0.7073f }, /* 39 reads up to raw 0.5299, 28 right */
