@@ -218,7 +218,7 @@ static const knot calibration_other[] = {
  * alternative is the plate, fitted per family of the read's format by
  * tools/fit-calibration.py from `anpr-read --bench --pairs`. UK: the
  * alternatives of synthetic seeds 4242 and 5151 (checked on seed 2026: 14 of
- * 3,859 right, 22.9 by the table); others: eu-dev and us. Few are right, one
+ * 3,859 right, 21.4 by their confidences); others: eu-dev and us. Few are right, one
  * UK alternative in two hundred and one foreign one in twenty-five; the
  * reads' tables, which gave them their confidence before, put each at 0.125
  * or more (docs/ocr-accuracy.md).
@@ -288,15 +288,19 @@ static float calibrate_alt(float ratio, anpr_plate_format format)
 
 /*
  * The candidates' confidences after the read's own: each alternative's by
- * the read's family, all scaled down when together they would claim more
- * than the read leaves.
+ * the read's family, but no more than the read's own times its ratio (an
+ * alternative level with a doubtful read is no likelier than the read; the
+ * two tables were fitted on different reads), all scaled down when together
+ * they would claim more than the read leaves.
  */
 static void calibrate_candidates(anpr_plate_read *p)
 {
 	float rest = 1.0f - p->candidates[0].confidence, sum = 0.0f;
 
 	for (int a = 1; a < p->n_candidates; a++) {
-		p->candidates[a].confidence = calibrate_alt(anpr_reader_alt_ratio(p, a), p->format);
+		float ratio = anpr_reader_alt_ratio(p, a), c = calibrate_alt(ratio, p->format),
+		      cap = p->candidates[0].confidence * ratio;
+		p->candidates[a].confidence = c < cap ? c : cap;
 		sum += p->candidates[a].confidence;
 	}
 	for (int a = 1; a < p->n_candidates && sum > rest; a++)

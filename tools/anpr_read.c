@@ -162,7 +162,7 @@ typedef struct bench {
 	 * plate, and how many their confidences promise; and the largest sum of
 	 * one read's candidates' confidences (at most 1 when they are honest).
 	 */
-	int alts, alts_ok;
+	int alts, alts_ok, alts_above; /* alts_above: surer than the read they are alternatives of */
 	double alts_expected, candidates_sum_max;
 } bench;
 
@@ -232,6 +232,7 @@ static void score_image(bench *b, const anpr_gt_plate *gt, size_t ngt, const anp
 			b->alts++;
 			b->alts_ok += strcmp(best->candidates[a].text, gt[g].text) == 0;
 			b->alts_expected += (double)best->candidates[a].confidence;
+			b->alts_above += best->candidates[a].confidence > best->confidence;
 			sum += (double)best->candidates[a].confidence;
 		}
 		b->candidates_sum_max = sum > b->candidates_sum_max ? sum : b->candidates_sum_max;
@@ -338,10 +339,11 @@ static int run_bench(anpr_reader *r, const options *o)
 		       "\"char_accuracy_pct\":%.1f,\"ms_median\":%.1f,\"ms_p90\":%.1f,\"peak_rss_mib\":%.1f,"
 		       "\"ocr_calls_per_image\":%.1f,\"errors\":%d,\"skipped_narrow\":%d,"
 		       "\"confident_off_plate\":%d,\"alternatives\":%d,\"alt_right\":%d,"
-		       "\"alt_expected_right\":%.1f,\"candidates_sum_max\":%.4f,\"calibration\":[",
+		       "\"alt_expected_right\":%.1f,\"alt_above_read\":%d,\"candidates_sum_max\":%.4f,"
+		       "\"calibration\":[",
 		       b.images, b.plates, b.found * pct, b.exact * tpct, b.topn * tpct, b.char_acc * tpct,
 		       med, p90, (double)rss / 1024, calls, b.errors, b.skipped, b.off_plate, b.alts,
-		       b.alts_ok, b.alts_expected, b.candidates_sum_max);
+		       b.alts_ok, b.alts_expected, b.alts_above, b.candidates_sum_max);
 		for (int k = 0; k < 6; k++)
 			printf("%s{\"from\":%.2f,\"reads\":%d,\"right\":%d}", k ? "," : "",
 			       (double)bucket_lo[k], b.bucket_n[k], b.bucket_ok[k]);
@@ -369,9 +371,10 @@ static int run_bench(anpr_reader *r, const options *o)
 		printf("  off every plate   %d at >= 0.90 (false reads where every plate is labelled)\n",
 		       b.off_plate);
 		if (b.with_text)
-			printf("  alternatives      %d, %d right, %.1f by their confidences; candidates sum "
-			       "to %.3f at most\n",
-			       b.alts, b.alts_ok, b.alts_expected, b.candidates_sum_max);
+			printf("  alternatives      %d, %d right, %.1f by their confidences, %d surer than "
+			       "their "
+			       "read; candidates sum to %.3f at most\n",
+			       b.alts, b.alts_ok, b.alts_expected, b.alts_above, b.candidates_sum_max);
 		printf("  calibration       confidence  reads  right\n");
 		for (int k = 0; k < 6; k++)
 			printf("                    >= %.2f    %5d  %5.1f%%\n", (double)bucket_lo[k],
