@@ -496,16 +496,10 @@ static void vote(anpr_tracker *t, const track *k, anpr_passage *p)
 		}
 	}
 	qsort(others, (size_t)n_others, sizeof(others[0]), cmp_alt);
+	for (int i = 0; i < n_others && p->n_alts < ANPR_READ_MAX_CANDIDATES; i++)
+		p->alts[p->n_alts++] = others[i];
 	/* Together the alternatives claim at most what the voted mark leaves. */
-	float claimed = 0.0f, rest = 1.0f - p->confidence;
-	for (int i = 0; i < n_others && i + 1 < ANPR_READ_MAX_CANDIDATES; i++)
-		claimed += others[i].confidence;
-	for (int i = 0; i < n_others && p->n_alts < ANPR_READ_MAX_CANDIDATES; i++) {
-		p->alts[p->n_alts] = others[i];
-		if (claimed > rest)
-			p->alts[p->n_alts].confidence *= rest / claimed;
-		p->n_alts++;
-	}
+	anpr_read_candidates_cap(p->alts + 1, p->n_alts - 1, 1.0f - p->confidence);
 }
 
 static bool is_repeat(anpr_tracker *t, const char *text, int64_t mono)

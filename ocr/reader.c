@@ -217,9 +217,10 @@ static const knot calibration_other[] = {
  * plate share; ALT_RATIO_MAX at most) to the probability that the
  * alternative is the plate, fitted per family of the read's format by
  * tools/fit-calibration.py from `anpr-read --bench --pairs`. UK: the
- * alternatives of synthetic seeds 4242 and 5151 (checked on seed 2026: 14 of
- * 3,859 right, 21.4 by their confidences); others: eu-dev and us. Few are right, one
- * UK alternative in two hundred and one foreign one in twenty-five; the
+ * alternatives of synthetic seeds 4242 and 5151 (checked on seed 2026: 14
+ * of 3,859 right, 21.4 by their confidences); others: eu-dev and us. Few
+ * are right, one UK alternative in two hundred and one foreign one in
+ * twenty-five; the
  * reads' tables, which gave them their confidence before, put each at 0.125
  * or more (docs/ocr-accuracy.md).
  */
@@ -259,11 +260,14 @@ static float lookup(const knot *k, size_t n, float raw)
 	return p;
 }
 
+/* The table's probability at raw: the row of the highest knot at or below it (monotone). */
+#define LOOKUP(table, raw) lookup((table), sizeof(table) / sizeof((table)[0]), (raw))
+
 static float calibrate(float raw, anpr_plate_format format)
 {
 	if (anpr_plate_format_country(format) == ANPR_COUNTRY_UK)
-		return lookup(calibration_uk, sizeof(calibration_uk) / sizeof(calibration_uk[0]), raw);
-	return lookup(calibration_other, sizeof(calibration_other) / sizeof(calibration_other[0]), raw);
+		return LOOKUP(calibration_uk, raw);
+	return LOOKUP(calibration_other, raw);
 }
 
 float anpr_reader_alt_ratio(const anpr_plate_read *p, int a)
@@ -280,10 +284,18 @@ float anpr_reader_alt_ratio(const anpr_plate_read *p, int a)
 static float calibrate_alt(float ratio, anpr_plate_format format)
 {
 	if (anpr_plate_format_country(format) == ANPR_COUNTRY_UK)
-		return lookup(calibration_alt_uk, sizeof(calibration_alt_uk) / sizeof(calibration_alt_uk[0]),
-			      ratio);
-	return lookup(calibration_alt_other, sizeof(calibration_alt_other) / sizeof(calibration_alt_other[0]),
-		      ratio);
+		return LOOKUP(calibration_alt_uk, ratio);
+	return LOOKUP(calibration_alt_other, ratio);
+}
+
+void anpr_read_candidates_cap(anpr_read_candidate *alts, int n, float rest)
+{
+	float sum = 0.0f;
+
+	for (int a = 0; a < n; a++)
+		sum += alts[a].confidence;
+	for (int a = 0; a < n && sum > rest; a++)
+		alts[a].confidence *= rest / sum;
 }
 
 /*
@@ -295,16 +307,12 @@ static float calibrate_alt(float ratio, anpr_plate_format format)
  */
 static void calibrate_candidates(anpr_plate_read *p)
 {
-	float rest = 1.0f - p->candidates[0].confidence, sum = 0.0f;
-
 	for (int a = 1; a < p->n_candidates; a++) {
 		float ratio = anpr_reader_alt_ratio(p, a), c = calibrate_alt(ratio, p->format),
 		      cap = p->candidates[0].confidence * ratio;
 		p->candidates[a].confidence = c < cap ? c : cap;
-		sum += p->candidates[a].confidence;
 	}
-	for (int a = 1; a < p->n_candidates && sum > rest; a++)
-		p->candidates[a].confidence *= rest / sum;
+	anpr_read_candidates_cap(p->candidates + 1, p->n_candidates - 1, 1.0f - p->candidates[0].confidence);
 }
 
 /*

@@ -89,6 +89,13 @@ ANPR_MUST_CHECK anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *fram
 float anpr_reader_alt_ratio(const anpr_plate_read *p, int a);
 
 /*
+ * Scales the n alternatives' confidences down, in proportion, so that
+ * together they claim at most rest (1 minus the confidence of the text they
+ * are alternatives to); left as they are when they already do.
+ */
+void anpr_read_candidates_cap(anpr_read_candidate *alts, int n, float rest);
+
+/*
  * Strips the reader has handed to the OCR since it was created, one per
  * model that read each (each a Tesseract recognition of 5-10 ms): the
  * figure that sets the reader's speed, for benchmarks.

@@ -26,9 +26,14 @@ def read_pairs(paths):
             for n, line in enumerate(f, 1):
                 cols = line.rstrip('\n').split('\t')
                 family = cols[2] if len(cols) > 2 else 'uk'
-                if len(cols) not in (2, 3) or family not in pairs:
-                    sys.exit(f'{path}:{n}: expected raw<TAB>right[<TAB>uk|other|alt_uk|alt_other]')
-                pairs[family].append((float(cols[0]), int(cols[1])))
+                try:
+                    raw, ok = float(cols[0]), int(cols[1])
+                except (ValueError, IndexError):
+                    raw, ok = None, None
+                if len(cols) not in (2, 3) or family not in pairs or ok not in (0, 1) or raw != raw:
+                    sys.exit(f'{path}:{n}: expected raw<TAB>right[<TAB>uk|other|alt_uk|alt_other]'
+                             ' (raw a number, right 0 or 1)')
+                pairs[family].append((raw, ok))
     return pairs
 
 
