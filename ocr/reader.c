@@ -220,9 +220,8 @@ static const knot calibration_other[] = {
  * alternatives of synthetic seeds 4242 and 5151 (checked on seed 2026: 14
  * of 3,859 right, 21.4 by their confidences); others: eu-dev and us. Few
  * are right, one UK alternative in two hundred and one foreign one in
- * twenty-five; the
- * reads' tables, which gave them their confidence before, put each at 0.125
- * or more (docs/ocr-accuracy.md).
+ * twenty-five; the reads' tables, which gave them their confidence before,
+ * put each at 0.125 or more (docs/ocr-accuracy.md).
  */
 /* An alternative scoring as high as the read or higher counts as level with it (ratio 1). */
 #define ALT_RATIO_MAX 1.0f

@@ -371,9 +371,8 @@ static int run_bench(anpr_reader *r, const options *o)
 		printf("  off every plate   %d at >= 0.90 (false reads where every plate is labelled)\n",
 		       b.off_plate);
 		if (b.with_text)
-			printf("  alternatives      %d, %d right, %.1f by their confidences, %d surer than "
-			       "their "
-			       "read; candidates sum to %.3f at most\n",
+			printf("  alternatives      %d, %d right, %.1f by their confidences, "
+			       "%d surer than their read; candidates sum to %.3f at most\n",
 			       b.alts, b.alts_ok, b.alts_expected, b.alts_above, b.candidates_sum_max);
 		printf("  calibration       confidence  reads  right\n");
 		for (int k = 0; k < 6; k++)

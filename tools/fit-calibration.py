@@ -14,6 +14,7 @@ bucket does not claim certainty.
 
 Usage: tools/fit-calibration.py PAIRS_FILE... > tables.txt
 """
+import math
 import sys
 
 FAMILIES = ('uk', 'other', 'alt_uk', 'alt_other')
@@ -30,9 +31,9 @@ def read_pairs(paths):
                     raw, ok = float(cols[0]), int(cols[1])
                 except (ValueError, IndexError):
                     raw, ok = None, None
-                if len(cols) not in (2, 3) or family not in pairs or ok not in (0, 1) or raw != raw:
+                if len(cols) not in (2, 3) or family not in pairs or ok not in (0, 1) or not math.isfinite(raw):
                     sys.exit(f'{path}:{n}: expected raw<TAB>right[<TAB>uk|other|alt_uk|alt_other]'
-                             ' (raw a number, right 0 or 1)')
+                             ' (raw a finite number, right 0 or 1)')
                 pairs[family].append((raw, ok))
     return pairs
 
