@@ -13,6 +13,7 @@
 
 #include <tesseract/capi.h>
 
+#include "recog_internal.h"
 #include "tess_runtime.h"
 
 #ifndef ANPR_TESSDATA_DIR
@@ -40,6 +41,9 @@
  */
 #define RATING_COEF "1"
 #define RATING_TEMPERATURE 3.5
+/* A stutter's two boxes share this much of the narrower one, or span at most this many glyph widths. */
+#define STUTTER_OVERLAP 0.4f
+#define STUTTER_SPAN 1.4f
 
 struct anpr_recog {
 	TessBaseAPI *api;
@@ -371,6 +375,115 @@ static void relative_heights(anpr_ocr_line *line)
 		    median > 0.0f && line->pos[i].height > 0.0f ? line->pos[i].height / median : 0.0f;
 }
 
+/*
+ * Glyph pairs the LSTM can say twice for one glyph: unsure between the two,
+ * its best path gives a few time steps to each and CTC decoding keeps both
+ * (RM05 read RM0O5, WG22 read W6G22).
+ */
+static bool stutter_pair(char a, char b)
+{
+	static const char pairs[][3] = { "0O", "0D", "OD", "0Q", "OQ", "1I", "5S", "8B", "2Z", "6G" };
+
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		if ((a == pairs[i][0] && b == pairs[i][1]) || (a == pairs[i][1] && b == pairs[i][0]))
+			return true;
+	return false;
+}
+
+static float median_width(const int *x0, const int *x1, int n)
+{
+	float w[ANPR_OCR_MAX_POS];
+	int m = 0;
+
+	for (int i = 0; i < n; i++) {
+		float v = (float)(x1[i] - x0[i]);
+		int k = m;
+
+		if (!(v > 0.0f))
+			continue;
+		for (; k > 0 && w[k - 1] > v; k--)
+			w[k] = w[k - 1];
+		w[k] = v;
+		m++;
+	}
+	return m ? w[m / 2] : 0.0f;
+}
+
+/* Strength of the stutter at i, i + 1: the share of the narrower box both cover (0: no stutter there). */
+static float stutter_at(const anpr_ocr_line *line, const int *x0, const int *x1, int i, float glyph)
+{
+	const anpr_ocr_pos *a = &line->pos[i], *b = &line->pos[i + 1];
+
+	if (b->gap_before || x1[i] <= x0[i] || x1[i + 1] <= x0[i + 1] ||
+	    !stutter_pair(a->alt[0].c, b->alt[0].c))
+		return 0.0f;
+	int lo = x0[i] > x0[i + 1] ? x0[i] : x0[i + 1];
+	int hi = x1[i] < x1[i + 1] ? x1[i] : x1[i + 1];
+	int span = (x1[i] > x1[i + 1] ? x1[i] : x1[i + 1]) - (x0[i] < x0[i + 1] ? x0[i] : x0[i + 1]);
+	int narrow = x1[i] - x0[i] < x1[i + 1] - x0[i + 1] ? x1[i] - x0[i] : x1[i + 1] - x0[i + 1];
+	float shared = hi > lo ? (float)(hi - lo) / (float)narrow : 0.0f;
+
+	if (shared >= STUTTER_OVERLAP || (float)span <= STUTTER_SPAN * glyph)
+		return shared + 0.01f;
+	return 0.0f;
+}
+
+/* Folds the strongest stutter into one position holding both symbols' alternatives, averaged. */
+static bool fold_stutter(anpr_ocr_line *line, int *x0, int *x1)
+{
+	float glyph = median_width(x0, x1, line->n), best = 0.0f;
+	int at = -1;
+
+	for (int i = 0; i + 1 < line->n; i++) {
+		float v = stutter_at(line, x0, x1, i, glyph);
+
+		if (v > best) {
+			best = v;
+			at = i;
+		}
+	}
+	if (at < 0)
+		return false;
+	anpr_ocr_pos *a = &line->pos[at], *b = &line->pos[at + 1];
+	anpr_ocr_pos f = { .n = 0, .gap_before = a->gap_before };
+	f.height = a->height > b->height ? a->height : b->height;
+	for (int k = 0; k < a->n; k++)
+		add_alt(&f, a->alt[k].c, a->alt[k].p / 2);
+	for (int k = 0; k < b->n; k++)
+		add_alt(&f, b->alt[k].c, b->alt[k].p / 2);
+	normalise(&f);
+	*a = f;
+	x0[at] = x0[at] < x0[at + 1] ? x0[at] : x0[at + 1];
+	x1[at] = x1[at] > x1[at + 1] ? x1[at] : x1[at + 1];
+	for (int j = at + 1; j + 1 < line->n; j++) {
+		line->pos[j] = line->pos[j + 1];
+		x0[j] = x0[j + 1];
+		x1[j] = x1[j + 1];
+	}
+	line->n--;
+	return true;
+}
+
+/* See recog_internal.h. */
+void anpr_ocr_fold_to(anpr_ocr_line *line, int *x0, int *x1, int n)
+{
+	anpr_ocr_line was;
+	int w0[ANPR_OCR_MAX_POS], w1[ANPR_OCR_MAX_POS];
+
+	if (n <= 0 || line->n <= n)
+		return;
+	was = *line;
+	memcpy(w0, x0, sizeof(w0));
+	memcpy(w1, x1, sizeof(w1));
+	while (line->n > n && fold_stutter(line, x0, x1))
+		;
+	if (line->n != n) {
+		*line = was;
+		memcpy(x0, w0, sizeof(w0));
+		memcpy(x1, w1, sizeof(w1));
+	}
+}
+
 /* A grey image Tesseract can take, within our size limits. */
 static bool strip_ok(const anpr_image *s)
 {
@@ -380,7 +493,8 @@ static bool strip_ok(const anpr_image *s)
 }
 
 /* One recognition of strip in page segmentation mode psm into line. */
-static anpr_err recognise(anpr_recog *r, const anpr_image *strip, TessPageSegMode psm, anpr_ocr_line *line)
+static anpr_err recognise(anpr_recog *r, const anpr_image *strip, TessPageSegMode psm, anpr_ocr_line *line,
+			  int *x0s, int *x1s)
 {
 	TessResultIterator *it = NULL;
 	anpr_err err;
@@ -413,11 +527,12 @@ static anpr_err recognise(anpr_recog *r, const anpr_image *strip, TessPageSegMod
 				int x0, y0, x1, y1;
 
 				read_symbol(it, sym, pos);
-				pos->height =
+				bool boxed =
 				    TessPageIteratorBoundingBox(TessResultIteratorGetPageIteratorConst(it),
-								RIL_SYMBOL, &x0, &y0, &x1, &y1)
-					? (float)(y1 - y0)
-					: 0.0f;
+								RIL_SYMBOL, &x0, &y0, &x1, &y1);
+				pos->height = boxed ? (float)(y1 - y0) : 0.0f;
+				x0s[line->n] = boxed ? x0 : 0;
+				x1s[line->n] = boxed ? x1 : 0;
 				if (pos->n > 0) {
 					pos->gap_before = word_start && line->n > 0;
 					word_start = false;
@@ -453,7 +568,8 @@ static bool has_contrast(const anpr_image *s)
 	return false;
 }
 
-anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line)
+/* anpr_recog_read(), with each symbol's box from x0[i] to x1[i] (both 0 where Tesseract gave none). */
+static anpr_err read_boxed(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line, int *x0, int *x1)
 {
 	anpr_err err;
 
@@ -473,10 +589,17 @@ anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *
 	 */
 	if (!has_contrast(strip))
 		return ANPR_ERR_OK;
-	err = recognise(r, strip, PSM_SINGLE_LINE, line);
+	err = recognise(r, strip, PSM_SINGLE_LINE, line, x0, x1);
 	if (!err && line->n == 0)
-		err = recognise(r, strip, PSM_RAW_LINE, line);
+		err = recognise(r, strip, PSM_RAW_LINE, line, x0, x1);
 	return err;
+}
+
+anpr_err anpr_recog_read(anpr_recog *r, const anpr_image *strip, anpr_ocr_line *line)
+{
+	int x0[ANPR_OCR_MAX_POS], x1[ANPR_OCR_MAX_POS];
+
+	return read_boxed(r, strip, line, x0, x1);
 }
 
 float anpr_ocr_line_certainty(const anpr_ocr_line *line)
@@ -532,22 +655,26 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 				int *calls)
 {
 	anpr_ocr_line other;
+	int ax0[ANPR_OCR_MAX_POS], ax1[ANPR_OCR_MAX_POS], bx0[ANPR_OCR_MAX_POS], bx1[ANPR_OCR_MAX_POS];
 	anpr_err err;
 
 	if (calls)
 		*calls = 0;
 	if (!models || !models[0])
 		return ANPR_ERR_INVAL;
-	err = anpr_recog_read(models[0], strip, line);
+	err = read_boxed(models[0], strip, line, ax0, ax1);
 	if (calls)
 		(*calls)++;
 	if (err || !models[1])
 		return err;
-	err = anpr_recog_read(models[1], strip, &other);
+	err = read_boxed(models[1], strip, &other, bx0, bx1);
 	if (calls)
 		(*calls)++;
 	if (err)
 		return err;
+	/* A line longer than the other model's may hold a glyph said twice (RM05 read RM0O5). */
+	anpr_ocr_fold_to(line, ax0, ax1, other.n);
+	anpr_ocr_fold_to(&other, bx0, bx1, line->n);
 	anpr_ocr_line_merge(line, &other);
 	return ANPR_ERR_OK;
 }

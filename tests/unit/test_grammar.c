@@ -613,12 +613,58 @@ static void test_rank_not_plate(void)
 	CHECK(rank(&l, ANPR_COUNTRY_AUTO, today(), g, N_OF(g)) > 0);
 	CHECK_STR(g[0].text, "RJB4807");
 	CHECK(g[0].plate > 0.9f);
-	/* One look-alike (a postcode's 6 where a mark has a letter) costs less than two. */
+	/* One look-alike that makes no postcode costs less than two (S read 5 inside the random letters). */
+	clean_line("AB12C5E", 0.99f, &l);
+	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
+	CHECK_STR(g[0].text, "AB12CSE");
+	CHECK(g[0].plate > 0.25f && g[0].plate < 0.75f);
+	clean_line("BUSSTOP", 0.99f, &l);
+	size_t n = rank(&l, ANPR_COUNTRY_EU, today(), g, N_OF(g));
+	CHECK(n > 0);
+	for (size_t i = 0; i < n; i++)
+		CHECK(g[i].plate == 1.0f);
+}
+
+/*
+ * A postcode read as it is (a shop sign's OH13 6AA) still ranks as the mark
+ * one look-alike away, but is hardly a plate at all; a mark whose random
+ * letter the OCR doubts against a digit stays mostly a plate; a line that
+ * breaks the postcode's letter rules (the inward code's letters never
+ * include C, I, K, M, O or V) is not taken for one.
+ */
+static void test_rank_postcode(void)
+{
+	anpr_ocr_line l;
+	anpr_plate_guess g[8];
+
 	clean_line("OH136AA", 0.99f, &l);
 	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
 	CHECK_STR(g[0].text, "OH13GAA");
+	CHECK(g[0].plate < 0.3f);
+	CHECK(rank(&l, ANPR_COUNTRY_AUTO, today(), g, N_OF(g)) > 0);
+	CHECK(g[0].plate < 0.3f);
+	/* Each outward layout: A9, A99, AA9, A9A, AA9A (AA99 above); the best guess stays far from a plate. */
+	static const char *const codes[] = { "M14AE", "M604AE", "CR26XH", "W1A1AA", "EC1A1BB" };
+	for (size_t i = 0; i < N_OF(codes); i++) {
+		clean_line(codes[i], 0.99f, &l);
+		if (rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0)
+			CHECK(g[0].plate < 0.35f);
+	}
+	/* The mark read as it is, and read with its G doubted against a 6, stays a plate. */
+	clean_line("OH13GAA", 0.99f, &l);
+	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
+	CHECK(g[0].plate > 0.9f);
+	make_line("O H 1 3 | G:0.6,6:0.4 A A", &l);
+	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
+	CHECK_STR(g[0].text, "OH13GAA");
+	CHECK(g[0].plate > 0.5f);
+	/* Inward letters a postcode never has: one look-alike, as before postcodes counted. */
+	clean_line("OH136AC", 0.99f, &l);
+	CHECK(rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g)) > 0);
+	CHECK_STR(g[0].text, "OH13GAC");
 	CHECK(g[0].plate > 0.25f && g[0].plate < 0.75f);
-	clean_line("BUSSTOP", 0.99f, &l);
+	/* Outside the UK nothing changes: the fallbacks' share stays 1. */
+	clean_line("OH136AA", 0.99f, &l);
 	size_t n = rank(&l, ANPR_COUNTRY_EU, today(), g, N_OF(g));
 	CHECK(n > 0);
 	for (size_t i = 0; i < n; i++)
@@ -962,6 +1008,7 @@ int main(void)
 	test_rank_cases();
 	test_rank_clean();
 	test_rank_not_plate();
+	test_rank_postcode();
 	test_rank_missed();
 	test_rank_tall_stray();
 	test_rank_forbidden_letters();

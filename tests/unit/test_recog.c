@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "recog.h"
+#include "recog_internal.h"
 
 /*
  * Test vectors: data/recog/expected.tsv lists `strip.png<TAB>text`, strips rendered
@@ -252,6 +253,78 @@ static void test_merge(void)
 	CHECK(fabsf(anpr_ocr_line_certainty(&a) - 0.95f) < 1e-5f);
 }
 
+/* Boxes for a line: [x0, x1) pairs in order; the rest of the arrays unknown. */
+static void set_boxes(int *x0, int *x1, const int *pairs, int n)
+{
+	for (int i = 0; i < ANPR_OCR_MAX_POS; i++) {
+		x0[i] = i < n ? pairs[2 * i] : 0;
+		x1[i] = i < n ? pairs[2 * i + 1] : 0;
+	}
+}
+
+/* A glyph said twice (a look-alike pair sharing one glyph's place) is folded back when the other model saw one fewer. */
+static void test_fold(void)
+{
+	/* RM05SBO read RM0O5SBO: the 0 and O boxes overlap (boxes as Tesseract gave them). */
+	static const int stutter[] = {
+		9, 53, 60, 86, 85, 96, 91, 116, 121, 147, 163, 188, 193, 219, 224, 250
+	};
+	int x0[ANPR_OCR_MAX_POS], x1[ANPR_OCR_MAX_POS];
+	anpr_ocr_line l = make_line("RM0O5SBO", 1.0f, NULL);
+
+	set_boxes(x0, x1, stutter, 8);
+	anpr_ocr_fold_to(&l, x0, x1, 7);
+	CHECK_INT(l.n, 7);
+	check_shape(&l);
+	/* The folded place holds both symbols, evenly; the rest moved up. */
+	CHECK(l.pos[2].n == 2 && fabsf(l.pos[2].alt[0].p - 0.5f) < 1e-5f);
+	CHECK((l.pos[2].alt[0].c == '0' && l.pos[2].alt[1].c == 'O') ||
+	      (l.pos[2].alt[0].c == 'O' && l.pos[2].alt[1].c == '0'));
+	CHECK(l.pos[3].alt[0].c == '5' && l.pos[6].alt[0].c == 'O');
+	CHECK(x0[2] == 85 && x1[2] == 116 && x0[3] == 121);
+
+	/* No fold unless the other line is shorter. */
+	l = make_line("RM0O5SBO", 1.0f, NULL);
+	set_boxes(x0, x1, stutter, 8);
+	anpr_ocr_fold_to(&l, x0, x1, 8);
+	CHECK_INT(l.n, 8);
+	anpr_ocr_fold_to(&l, x0, x1, 0);
+	CHECK_INT(l.n, 8);
+	/* A count folding cannot reach leaves the line as read: one stutter, two too many. */
+	anpr_ocr_fold_to(&l, x0, x1, 6);
+	CHECK_INT(l.n, 8);
+	CHECK(l.pos[2].alt[0].c == '0' && l.pos[3].alt[0].c == 'O' && x1[7] == 250);
+
+	/* Two real glyphs (the O0 of VO08), each a glyph wide and apart, are left alone. */
+	static const int pair[] = { 24, 50, 54, 83, 88, 116, 121, 148, 164, 186, 190, 212, 226, 252 };
+	l = make_line("VO08DEV", 0.97f, NULL);
+	set_boxes(x0, x1, pair, 7);
+	anpr_ocr_fold_to(&l, x0, x1, 6);
+	CHECK_INT(l.n, 7);
+	/* Overlapping boxes are not enough: not a look-alike pair, the same symbol twice, or a space between. */
+	static const int close[] = { 0, 30, 10, 40, 60, 90 };
+	const char *kept[] = { "AB1", "001", "O0 1" };
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		char text[8];
+		int n = 0;
+
+		for (const char *c = kept[i]; *c; c++)
+			if (*c != ' ')
+				text[n++] = *c;
+		text[n] = '\0';
+		l = make_line(text, 0.97f, NULL);
+		l.pos[1].gap_before = strchr(kept[i], ' ') != NULL;
+		set_boxes(x0, x1, close, 3);
+		anpr_ocr_fold_to(&l, x0, x1, 2);
+		CHECK_INT(l.n, 3);
+	}
+	/* Without the gap the same boxes fold. */
+	l = make_line("O01", 0.97f, NULL);
+	set_boxes(x0, x1, close, 3);
+	anpr_ocr_fold_to(&l, x0, x1, 2);
+	CHECK_INT(l.n, 2);
+}
+
 /* Reading with a pair of models is the first model's line with the second's merged in, in two calls. */
 static void test_read_models(anpr_recog *plate, anpr_recog *eng)
 {
@@ -304,6 +377,7 @@ int main(int argc, char **argv)
 	test_open_errors();
 	test_open_spec();
 	test_merge();
+	test_fold();
 
 	/* Our model, from the built-in folder (ocr/model). */
 	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "plate" }, &plate), ANPR_ERR_OK);
