@@ -44,9 +44,14 @@
 /* A stutter's two boxes share this much of the narrower one, or span at most this many glyph widths. */
 #define STUTTER_OVERLAP 0.4f
 #define STUTTER_SPAN 1.4f
+/* Glyphs on a strip: at most this many dark pieces looked at, and how far from the glyphs' median height, top and bottom (in glyph heights) one may stand. */
+#define MAX_BLOBS 64
+#define GLYPH_TOL 0.15f
 
 struct anpr_recog {
 	TessBaseAPI *api;
+	anpr_image
+	    ink; /* the strip thresholded, to count its glyphs (reused: the frame path does not allocate) */
 };
 
 static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
@@ -244,6 +249,7 @@ void anpr_recog_close(anpr_recog *r)
 		TessBaseAPIEnd(r->api);
 		TessBaseAPIDelete(r->api);
 	}
+	anpr_image_free(&r->ink);
 	free(r);
 }
 
@@ -651,6 +657,54 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other)
 	}
 }
 
+/* The median of v[0..n-1] (sorts v); 0 when n is 0. */
+static int median_int(int *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && v[k] < v[k - 1]; k--) {
+			int t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	return n ? v[n / 2] : 0;
+}
+
+/* See recog_internal.h. */
+int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
+{
+	anpr_component c[MAX_BLOBS];
+	int h[MAX_BLOBS], top[MAX_BLOBS], bottom[MAX_BLOBS], m = 0, count = 0;
+	size_t n = 0;
+
+	if (!strip || !work ||
+	    anpr_cv_threshold(strip, work, 0, ANPR_CV_THRESH_OTSU_INV, NULL) != ANPR_ERR_OK ||
+	    anpr_cv_components(work, c, MAX_BLOBS, &n) != ANPR_ERR_OK || n > MAX_BLOBS)
+		return -1;
+	/* Tall pieces (over 0.3 of the strip's height, short of 0.95 of it) set the glyphs' height and line. */
+	for (size_t i = 0; i < n; i++)
+		if (c[i].box.height * 10 >= strip->height * 3 && c[i].box.height * 20 < strip->height * 19) {
+			h[m] = c[i].box.height;
+			top[m] = c[i].box.y;
+			bottom[m] = c[i].box.y + c[i].box.height;
+			m++;
+		}
+	float gh = (float)median_int(h, m), gt = (float)median_int(top, m), gb = (float)median_int(bottom, m);
+	for (size_t i = 0; i < n; i++) {
+		const anpr_rect *b = &c[i].box;
+		bool spans =
+		    (float)b->y <= gt + GLYPH_TOL * gh && (float)(b->y + b->height) >= gb - GLYPH_TOL * gh;
+
+		/* A piece across the glyphs' line wider than a glyph: glyphs run together, or with a border. */
+		if (spans && (float)b->width > 1.3f * gh)
+			return -1;
+		count += spans && fabsf((float)b->height - gh) <= GLYPH_TOL * gh &&
+			 fabsf((float)b->y - gt) <= GLYPH_TOL * gh &&
+			 fabsf((float)(b->y + b->height) - gb) <= GLYPH_TOL * gh &&
+			 (float)b->width >= 0.1f * gh;
+	}
+	return count;
+}
+
 anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip, anpr_ocr_line *line,
 				int *calls)
 {
@@ -675,6 +729,21 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 	/* A line longer than the other model's may hold a glyph said twice (RM05 read RM0O5). */
 	anpr_ocr_fold_to(line, ax0, ax1, other.n);
 	anpr_ocr_fold_to(&other, bx0, bx1, line->n);
+	/*
+	 * Lines of different length: the longer one when it has as many
+	 * symbols as the strip has glyphs (the other model ran two glyphs into
+	 * one, or lost a faint one); otherwise the merge keeps the surer. The
+	 * count does not pick the shorter line: glyphs too faint to threshold
+	 * would make it drop them (MX76MZT read MX76M on the clip set).
+	 */
+	if (line->n != other.n) {
+		int glyphs = anpr_ocr_count_glyphs(strip, &models[0]->ink);
+
+		if (other.n > line->n && other.n == glyphs)
+			*line = other;
+		else if (line->n > other.n && line->n == glyphs)
+			other = *line;
+	}
 	anpr_ocr_line_merge(line, &other);
 	return ANPR_ERR_OK;
 }

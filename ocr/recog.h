@@ -70,7 +70,10 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other);
  * reader does with the handles anpr_recog_open_spec() opened. Before the merge,
  * a line with more symbols than the other has its stutters folded, where that
  * makes the counts agree: a glyph the model was unsure of and said twice, as
- * a look-alike pair in one place (RM05 read RM0O5; see recog_internal.h). *calls (may be
+ * a look-alike pair in one place (RM05 read RM0O5; see recog_internal.h).
+ * Lines that still differ in length: the longer is taken when it has as many
+ * symbols as the strip has glyphs (the other model ran two glyphs into one);
+ * otherwise the surer, as the merge does. *calls (may be
  * NULL) gets the number of anpr_recog_read() calls made. Errors as
  * anpr_recog_read(); ANPR_ERR_INVAL without models[0].
  */

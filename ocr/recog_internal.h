@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals of the recogniser that tests reach: folding a glyph read twice. */
+/* Internals of the recogniser that tests reach: folding a glyph read twice, counting a strip's glyphs. */
 #ifndef ANPR_RECOG_INTERNAL_H
 #define ANPR_RECOG_INTERNAL_H
 
 #include "grammar.h"
+#include "opencv_c.h"
 
 /*
  * Where one model's line has more symbols than another model saw (n) on the
@@ -17,5 +18,18 @@
  * ANPR_OCR_MAX_POS entries; a box with x1 <= x0 is unknown.
  */
 void anpr_ocr_fold_to(anpr_ocr_line *line, int *x0, int *x1, int n);
+
+/*
+ * The glyphs on a strip (grey, dark on light): dark pieces (Otsu) of about
+ * one height standing on one line, whose height, top and bottom lie within
+ * 0.15 glyph heights of the medians of the tall pieces (over 0.3 of the
+ * strip's height, short of 0.95 of it), at least 0.1 glyph heights wide.
+ * Bars beside the plate, bolts, borders and small band letters differ in
+ * height or line and are not counted. work is thresholding memory,
+ * (re)allocated as for opencv_c; the caller frees it. -1 when it cannot
+ * tell: a piece across the glyphs' line is wider than 1.3 glyph heights
+ * (glyphs run together, or into a border), more than 64 pieces, bad input.
+ */
+int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work);
 
 #endif

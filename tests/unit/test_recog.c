@@ -2,6 +2,7 @@
 /* recog: model lookup and errors, readings of known strips, and the shape of the alternatives. */
 #include <libgen.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,51 @@ static void test_fold(void)
 	CHECK_INT(l.n, 2);
 }
 
+/* Paints columns x0..x1-1 of rows y0..y1-1 of a grey image with v. */
+static void paint(anpr_image *img, int x0, int x1, int y0, int y1, uint8_t v)
+{
+	for (int y = y0; y < y1; y++)
+		memset(img->data + (size_t)y * img->stride + x0, v, (size_t)(x1 - x0));
+}
+
+/*
+ * A strip's glyphs are the dark pieces of one height on one line: a bar
+ * beside the plate (taller), a bolt or a band letter (smaller, or off the
+ * line) is not one.
+ */
+static void test_count_glyphs(void)
+{
+	anpr_image strip = { 0 }, work = { 0 };
+
+	CHECK_INT(anpr_image_alloc(&strip, 320, 64, 1), ANPR_ERR_OK);
+	if (!strip.data)
+		return;
+	paint(&strip, 0, 320, 0, 64, 230);
+	/* Seven glyphs 40 px tall from row 12, a narrow one (a 1) among them. */
+	static const int xs[][2] = { { 30, 56 },   { 62, 88 },   { 94, 101 }, { 130, 156 },
+				     { 162, 188 }, { 194, 220 }, { 226, 252 } };
+	for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+		paint(&strip, xs[i][0], xs[i][1], 12, 52, 30);
+	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), 7);
+	/* A dark bar beside the plate, taller than the glyphs and off their line. */
+	paint(&strip, 8, 14, 2, 58, 30);
+	/* A bolt, and two small band letters low on the left. */
+	paint(&strip, 270, 278, 28, 36, 30);
+	paint(&strip, 290, 298, 36, 50, 30);
+	paint(&strip, 302, 310, 36, 50, 30);
+	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), 7);
+	/* Two glyphs run together (a piece across the line too wide for one): it cannot tell. */
+	paint(&strip, 156, 162, 12, 52, 30);
+	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), -1);
+	/* Blank: none. Bad input: cannot tell. */
+	paint(&strip, 0, 320, 0, 64, 230);
+	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), 0);
+	CHECK_INT(anpr_ocr_count_glyphs(NULL, &work), -1);
+	CHECK_INT(anpr_ocr_count_glyphs(&strip, NULL), -1);
+	anpr_image_free(&strip);
+	anpr_image_free(&work);
+}
+
 /* Reading with a pair of models is the first model's line with the second's merged in, in two calls. */
 static void test_read_models(anpr_recog *plate, anpr_recog *eng)
 {
@@ -378,6 +424,7 @@ int main(int argc, char **argv)
 	test_open_spec();
 	test_merge();
 	test_fold();
+	test_count_glyphs();
 
 	/* Our model, from the built-in folder (ocr/model). */
 	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "plate" }, &plate), ANPR_ERR_OK);
