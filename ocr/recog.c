@@ -50,8 +50,8 @@
 
 struct anpr_recog {
 	TessBaseAPI *api;
-	anpr_image
-	    ink; /* the strip thresholded, to count its glyphs (reused: the frame path does not allocate) */
+	/* The strip thresholded to count its glyphs, kept for the next strip. */
+	anpr_image ink;
 };
 
 static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
