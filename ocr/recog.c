@@ -13,6 +13,7 @@
 
 #include <tesseract/capi.h>
 
+#include "median.h"
 #include "recog_internal.h"
 #include "tess_runtime.h"
 
@@ -44,7 +45,11 @@
 /* A stutter's two boxes share this much of the narrower one, or span at most this many glyph widths. */
 #define STUTTER_OVERLAP 0.4f
 #define STUTTER_SPAN 1.4f
-/* Glyphs on a strip: at most this many dark pieces looked at, and how far from the glyphs' median height, top and bottom (in glyph heights) one may stand. */
+/*
+ * Glyphs on a strip: at most this many dark pieces are looked at, and a
+ * glyph's height, top and bottom stand within this many glyph heights of
+ * the glyphs' medians.
+ */
 #define MAX_BLOBS 64
 #define GLYPH_TOL 0.15f
 
@@ -396,23 +401,16 @@ static bool stutter_pair(char a, char b)
 	return false;
 }
 
+/* The median width of the symbols' known boxes; 0 when none is known. */
 static float median_width(const int *x0, const int *x1, int n)
 {
 	float w[ANPR_OCR_MAX_POS];
-	int m = 0;
+	size_t m = 0;
 
-	for (int i = 0; i < n; i++) {
-		float v = (float)(x1[i] - x0[i]);
-		int k = m;
-
-		if (!(v > 0.0f))
-			continue;
-		for (; k > 0 && w[k - 1] > v; k--)
-			w[k] = w[k - 1];
-		w[k] = v;
-		m++;
-	}
-	return m ? w[m / 2] : 0.0f;
+	for (int i = 0; i < n; i++)
+		if (x1[i] > x0[i])
+			w[m++] = (float)(x1[i] - x0[i]);
+	return m ? anpr_median(w, m) : 0.0f;
 }
 
 /* Strength of the stutter at i, i + 1: the share of the narrower box both cover (0: no stutter there). */
@@ -657,23 +655,13 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other)
 	}
 }
 
-/* The median of v[0..n-1] (sorts v); 0 when n is 0. */
-static int median_int(int *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && v[k] < v[k - 1]; k--) {
-			int t = v[k];
-			v[k] = v[k - 1];
-			v[k - 1] = t;
-		}
-	return n ? v[n / 2] : 0;
-}
-
 /* See recog_internal.h. */
 int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
 {
 	anpr_component c[MAX_BLOBS];
-	int h[MAX_BLOBS], top[MAX_BLOBS], bottom[MAX_BLOBS], m = 0, count = 0;
+	float h[MAX_BLOBS], top[MAX_BLOBS], bottom[MAX_BLOBS];
+	size_t m = 0;
+	int count = 0;
 	size_t n = 0;
 
 	if (!strip || !work ||
@@ -683,12 +671,14 @@ int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
 	/* Tall pieces (over 0.3 of the strip's height, short of 0.95 of it) set the glyphs' height and line. */
 	for (size_t i = 0; i < n; i++)
 		if (c[i].box.height * 10 >= strip->height * 3 && c[i].box.height * 20 < strip->height * 19) {
-			h[m] = c[i].box.height;
-			top[m] = c[i].box.y;
-			bottom[m] = c[i].box.y + c[i].box.height;
+			h[m] = (float)c[i].box.height;
+			top[m] = (float)c[i].box.y;
+			bottom[m] = (float)(c[i].box.y + c[i].box.height);
 			m++;
 		}
-	float gh = (float)median_int(h, m), gt = (float)median_int(top, m), gb = (float)median_int(bottom, m);
+	if (m == 0)
+		return 0;
+	float gh = anpr_median(h, m), gt = anpr_median(top, m), gb = anpr_median(bottom, m);
 	for (size_t i = 0; i < n; i++) {
 		const anpr_rect *b = &c[i].box;
 		bool spans =

@@ -304,17 +304,13 @@ static void test_fold(void)
 	CHECK_INT(l.n, 7);
 	/* Overlapping boxes are not enough: not a look-alike pair, the same symbol twice, or a space between. */
 	static const int close[] = { 0, 30, 10, 40, 60, 90 };
-	const char *kept[] = { "AB1", "001", "O0 1" };
+	static const struct {
+		const char *text;
+		bool gap; /* a space before the second symbol */
+	} kept[] = { { "AB1", false }, { "001", false }, { "O01", true } };
 	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-		char text[8];
-		int n = 0;
-
-		for (const char *c = kept[i]; *c; c++)
-			if (*c != ' ')
-				text[n++] = *c;
-		text[n] = '\0';
-		l = make_line(text, 0.97f, NULL);
-		l.pos[1].gap_before = strchr(kept[i], ' ') != NULL;
+		l = make_line(kept[i].text, 0.97f, NULL);
+		l.pos[1].gap_before = kept[i].gap;
 		set_boxes(x0, x1, close, 3);
 		anpr_ocr_fold_to(&l, x0, x1, 2);
 		CHECK_INT(l.n, 3);
