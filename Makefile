@@ -6,6 +6,7 @@
 #   make bench  benchmarks with figures (not part of make test)
 #   make soak   2,000 kill -9 cycles of store and forward, and a 10-minute memory soak
 #   make ocr-model  retrain the plate OCR model (about 70 minutes)
+#   make glyph-shape  retrain the model that tells H, M, N and W apart by shape (about 2 minutes)
 #   make package  the amd64 .deb in build/host/packages; make package-aarch64: the arm64 one
 #   make image BOARD=rpi4-imx477  flashable SD/eMMC image in build/image/BOARD (docs/image.md)
 #   make bundle BOARD=...  signed A/B update bundle; make bundle-test: install and tamper proof
@@ -17,7 +18,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: package package-aarch64
 .PHONY: image-deps image bundle bundle-test image-test
 .PHONY: help deps sysroot build build-aarch64 build-asan test test-host test-asan test-aarch64 soak \
-	demo bench fuzz ocr-model format docs clean
+	demo bench fuzz ocr-model glyph-shape format docs clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -99,6 +100,9 @@ image-test: image-deps package-aarch64 build
 
 ocr-model: build
 	tools/train-ocr.sh build/host/bin
+
+glyph-shape: build
+	tools/train-glyph-shape.sh build/host/bin
 
 fuzz: deps
 	cmake --preset fuzz >/dev/null

@@ -13,6 +13,7 @@
 
 #include <tesseract/capi.h>
 
+#include "glyph_shape.h"
 #include "median.h"
 #include "recog_internal.h"
 #include "tess_runtime.h"
@@ -655,8 +656,14 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other)
 	}
 }
 
+static int by_left(const void *a, const void *b)
+{
+	const anpr_rect *p = a, *q = b;
+	return (p->x > q->x) - (p->x < q->x);
+}
+
 /* See recog_internal.h. */
-int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
+int anpr_ocr_glyph_pieces(const anpr_image *strip, anpr_image *work, anpr_rect *pieces, int max)
 {
 	anpr_component c[MAX_BLOBS];
 	float h[MAX_BLOBS], top[MAX_BLOBS], bottom[MAX_BLOBS];
@@ -664,7 +671,7 @@ int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
 	int count = 0;
 	size_t n = 0;
 
-	if (!strip || !work ||
+	if (!strip || !work || !pieces || max < 0 ||
 	    anpr_cv_threshold(strip, work, 0, ANPR_CV_THRESH_OTSU_INV, NULL) != ANPR_ERR_OK ||
 	    anpr_cv_components(work, c, MAX_BLOBS, &n) != ANPR_ERR_OK || n > MAX_BLOBS)
 		return -1;
@@ -687,12 +694,67 @@ int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
 		/* A piece across the glyphs' line wider than a glyph: glyphs run together, or with a border. */
 		if (spans && (float)b->width > 1.3f * gh)
 			return -1;
-		count += spans && fabsf((float)b->height - gh) <= GLYPH_TOL * gh &&
-			 fabsf((float)b->y - gt) <= GLYPH_TOL * gh &&
-			 fabsf((float)(b->y + b->height) - gb) <= GLYPH_TOL * gh &&
-			 (float)b->width >= 0.1f * gh;
+		if (spans && fabsf((float)b->height - gh) <= GLYPH_TOL * gh &&
+		    fabsf((float)b->y - gt) <= GLYPH_TOL * gh &&
+		    fabsf((float)(b->y + b->height) - gb) <= GLYPH_TOL * gh && (float)b->width >= 0.1f * gh) {
+			if (count < max)
+				pieces[count] = *b;
+			count++;
+		}
 	}
+	qsort(pieces, (size_t)(count < max ? count : max), sizeof(*pieces), by_left);
 	return count;
+}
+
+int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
+{
+	anpr_rect pieces[MAX_BLOBS];
+
+	return anpr_ocr_glyph_pieces(strip, work, pieces, MAX_BLOBS);
+}
+
+/*
+ * A glyph box no wider than this many glyph heights, nor narrower than the
+ * second, can be one of H, M, N, W alone (they are 0.63 of the height on
+ * the plate; bold strokes and blur widen them).
+ */
+#define SHAPE_MAX_WIDTH 0.95f
+#define SHAPE_MIN_WIDTH 0.35f
+
+/*
+ * Where the line's best symbol at a position is one of H, M, N, W and the
+ * OCR also offered another of them (anpr_glyph_shape_doubtful()), looks at
+ * the glyph itself: the strip's glyph piece (anpr_ocr_glyph_pieces()) whose
+ * centre lies in the symbol's box, x0[i] to x1[i], scored by its shape
+ * (glyph_shape.h). Positions without such a piece of a single glyph's width
+ * are left as they are.
+ */
+static void check_shapes(anpr_ocr_line *line, const anpr_image *strip, anpr_image *work, const int *x0,
+			 const int *x1)
+{
+	anpr_rect pieces[MAX_BLOBS];
+	int n = -2;
+
+	for (int i = 0; i < line->n; i++) {
+		if (!anpr_glyph_shape_doubtful(&line->pos[i]) || x1[i] <= x0[i])
+			continue;
+		if (n == -2)
+			n = anpr_ocr_glyph_pieces(strip, work, pieces, MAX_BLOBS);
+		const anpr_rect *piece = NULL;
+		for (int k = 0; k < n && k < MAX_BLOBS; k++) {
+			int cx2 = 2 * pieces[k].x + pieces[k].width;
+			if (cx2 >= 2 * x0[i] && cx2 <= 2 * x1[i] &&
+			    (!piece || pieces[k].width * pieces[k].height > piece->width * piece->height))
+				piece = &pieces[k];
+		}
+		float f[ANPR_GLYPH_SHAPE_FEATURES], logp[ANPR_GLYPH_SHAPE_CLASSES];
+		if (!piece || (float)piece->width > SHAPE_MAX_WIDTH * (float)piece->height ||
+		    (float)piece->width < SHAPE_MIN_WIDTH * (float)piece->height ||
+		    !anpr_glyph_shape_features(work, *piece, f))
+			continue;
+		anpr_glyph_shape_classify(f, logp);
+		anpr_glyph_shape_reweigh(&line->pos[i], logp);
+	}
 }
 
 anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip, anpr_ocr_line *line,
@@ -709,8 +771,12 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 	err = read_boxed(models[0], strip, line, ax0, ax1);
 	if (calls)
 		(*calls)++;
-	if (err || !models[1])
+	if (err)
 		return err;
+	if (!models[1]) {
+		check_shapes(line, strip, &models[0]->ink, ax0, ax1);
+		return ANPR_ERR_OK;
+	}
 	err = read_boxed(models[1], strip, &other, bx0, bx1);
 	if (calls)
 		(*calls)++;
@@ -726,14 +792,20 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 	 * count does not pick the shorter line: glyphs too faint to threshold
 	 * would make it drop them (MX76MZT read MX76M on the clip set).
 	 */
+	const int *x0 = ax0, *x1 = ax1; /* the boxes of the line kept */
 	if (line->n != other.n) {
 		int glyphs = anpr_ocr_count_glyphs(strip, &models[0]->ink);
 
-		if (other.n > line->n && other.n == glyphs)
+		if (other.n > line->n && other.n == glyphs) {
 			*line = other;
-		else if (line->n > other.n && line->n == glyphs)
+			x0 = bx0, x1 = bx1;
+		} else if (line->n > other.n && line->n == glyphs) {
 			other = *line;
+		} else if (anpr_ocr_line_certainty(&other) > anpr_ocr_line_certainty(line)) {
+			x0 = bx0, x1 = bx1; /* the merge keeps the surer */
+		}
 	}
 	anpr_ocr_line_merge(line, &other);
+	check_shapes(line, strip, &models[0]->ink, x0, x1);
 	return ANPR_ERR_OK;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals of the recogniser that tests reach: folding a glyph read twice, counting a strip's glyphs. */
+/* Internals of the recogniser that tests and tools reach: folding a glyph read twice, a strip's glyphs. */
 #ifndef ANPR_RECOG_INTERNAL_H
 #define ANPR_RECOG_INTERNAL_H
 
@@ -31,5 +31,13 @@ void anpr_ocr_fold_to(anpr_ocr_line *line, int *x0, int *x1, int n);
  * (glyphs run together, or into a border), more than 64 pieces, bad input.
  */
 int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work);
+
+/*
+ * As anpr_ocr_count_glyphs(), and the glyph pieces' boxes, left to right,
+ * into pieces (at most max of them; the count returned may be larger). work
+ * then holds the thresholded strip, ink non-zero, for their shapes
+ * (glyph_shape.h).
+ */
+int anpr_ocr_glyph_pieces(const anpr_image *strip, anpr_image *work, anpr_rect *pieces, int max);
 
 #endif

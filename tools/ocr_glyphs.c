@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * anpr-ocr-glyphs: trains the shape model that tells H, M, N and W apart
+ * (ocr/glyph_shape.h) and writes it as a C header.
+ *
+ * Usage: anpr-ocr-glyphs OUT.h TRAIN_DIR... [-- TEST_DIR...]
+ *
+ * Each DIR holds strips NAME.png (grey, dark on light) with NAME.gt.txt, the
+ * line's text: anpr-ocr-strips tiles, anpr-synth strips, anpr-ocr-cut. A
+ * strip's glyphs are found as the reader finds them (anpr_ocr_glyph_pieces());
+ * where there are as many as the text has symbols, each H, M, N or W piece
+ * gives one example (anpr_glyph_shape_features()). Strips that segment
+ * otherwise are skipped and counted.
+ *
+ * The model: the features standardised, 16 tanh units, a softmax over the
+ * four letters; cross-entropy with each training folder weighing the same
+ * in all, L2 0.001 on the weights, Adam (rate 0.01) over 3,000 full passes,
+ * weights drawn from a fixed seed: the same folders give the same header.
+ * It prints each folder's accuracy and mean log loss. tools/train-glyph-shape.sh
+ * (make glyph-shape) makes the folders and runs it.
+ *
+ * Exit status: 0 written, 1 an error, 2 usage.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glyph_shape.h"
+#include "opencv_c.h"
+#include "recog_internal.h"
+
+#define NF ANPR_GLYPH_SHAPE_FEATURES
+#define NC ANPR_GLYPH_SHAPE_CLASSES
+#define HIDDEN 16
+#define MAX_DIRS 16
+#define MAX_EXAMPLES 200000
+#define MAX_FILES 100000
+#define MAX_PIECES 64
+#define PASSES 3000
+#define RATE 0.01
+#define L2 0.001
+#define SEED 0x6c79706853ULL
+
+typedef struct example {
+	float f[NF];
+	int label;
+	int set;
+} example;
+
+typedef struct data {
+	example *ex;
+	int n;
+	int per_set[MAX_DIRS];
+	long strips[MAX_DIRS], skipped[MAX_DIRS];
+} data;
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The first line of path, without its line end, into buf; false when unreadable or empty. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return ok && buf[0];
+}
+
+/* Adds the H, M, N and W glyphs of one strip as examples of folder number set. */
+static void add_strip(data *d, int set, const char *png, const char *text, anpr_image *grey, anpr_image *ink)
+{
+	anpr_rect pieces[MAX_PIECES];
+	char symbols[MAX_PIECES + 1];
+	int ns = 0;
+
+	for (const char *t = text; *t && ns < MAX_PIECES; t++)
+		if (*t != ' ')
+			symbols[ns++] = *t;
+	if (anpr_cv_read_file(png, ANPR_CV_LOAD_GREY, grey) != ANPR_ERR_OK) {
+		fprintf(stderr, "anpr-ocr-glyphs: %s: cannot read the image, skipped\n", png);
+		d->skipped[set]++;
+		return;
+	}
+	d->strips[set]++;
+	if (anpr_ocr_glyph_pieces(grey, ink, pieces, MAX_PIECES) != ns || ns == 0) {
+		d->skipped[set]++;
+		return;
+	}
+	for (int i = 0; i < ns && d->n < MAX_EXAMPLES; i++) {
+		const char *at = strchr(ANPR_GLYPH_SHAPE_LETTERS, symbols[i]);
+		example *e = &d->ex[d->n];
+
+		if (!at || !anpr_glyph_shape_features(ink, pieces[i], e->f))
+			continue;
+		e->label = (int)(at - ANPR_GLYPH_SHAPE_LETTERS);
+		e->set = set;
+		d->per_set[set]++;
+		d->n++;
+	}
+}
+
+/* Reads every strip of dir, in name order, as folder number set; 0 when the folder cannot be listed. */
+static int load_dir(data *d, int set, const char *dir)
+{
+	DIR *dp = opendir(dir);
+	char **names = NULL, path[4096], text[256];
+	size_t n = 0;
+	anpr_image grey = { 0 }, ink = { 0 };
+	int ok = 0;
+
+	if (!dp) {
+		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", dir, strerror(errno));
+		return 0;
+	}
+	names = calloc(MAX_FILES, sizeof(*names));
+	if (!names)
+		goto out;
+	for (struct dirent *e; (e = readdir(dp)) && n < MAX_FILES;) {
+		size_t len = strlen(e->d_name);
+		if (len > 4 && strcmp(e->d_name + len - 4, ".png") == 0 && !(names[n] = strdup(e->d_name)))
+			goto out;
+		n += len > 4 && strcmp(e->d_name + len - 4, ".png") == 0;
+	}
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		snprintf(path, sizeof(path), "%s/%.*s.gt.txt", dir, (int)(len - 4), names[i]);
+		if (!read_line(path, text, sizeof(text)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		add_strip(d, set, path, text, &grey, &ink);
+	}
+	ok = 1;
+out:
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(dp);
+	anpr_image_free(&grey);
+	anpr_image_free(&ink);
+	return ok;
+}
+
+/* splitmix64: the initial weights' stream. */
+static uint64_t next_u64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double gaussian(uint64_t *s)
+{
+	double u = ((double)(next_u64(s) >> 11) + 0.5) / 9007199254740992.0;
+	double v = (double)(next_u64(s) >> 11) / 9007199254740992.0;
+	return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+typedef struct net {
+	double mu[NF], sd[NF];
+	double w1[NF][HIDDEN], b1[HIDDEN], w2[HIDDEN][NC], b2[NC];
+} net;
+
+/* Class probabilities for standardised features z; hidden activations into h. */
+static void forward(const net *m, const double *z, double *h, double *p)
+{
+	double top = -INFINITY, sum = 0;
+
+	for (int j = 0; j < HIDDEN; j++) {
+		double t = m->b1[j];
+		for (int k = 0; k < NF; k++)
+			t += z[k] * m->w1[k][j];
+		h[j] = tanh(t);
+	}
+	for (int c = 0; c < NC; c++) {
+		p[c] = m->b2[c];
+		for (int j = 0; j < HIDDEN; j++)
+			p[c] += h[j] * m->w2[j][c];
+		top = p[c] > top ? p[c] : top;
+	}
+	for (int c = 0; c < NC; c++)
+		sum += p[c] = exp(p[c] - top);
+	for (int c = 0; c < NC; c++)
+		p[c] /= sum;
+}
+
+static void standardise(const net *m, const float *f, double *z)
+{
+	for (int k = 0; k < NF; k++)
+		z[k] = ((double)f[k] - m->mu[k]) / m->sd[k];
+}
+
+/* One Adam step on a parameter array of n values. */
+static void adam(double *w, const double *g, double *m1, double *m2, size_t n, int step)
+{
+	double c1 = 1 - pow(0.9, step), c2 = 1 - pow(0.999, step);
+
+	for (size_t i = 0; i < n; i++) {
+		m1[i] = 0.9 * m1[i] + 0.1 * g[i];
+		m2[i] = 0.999 * m2[i] + 0.001 * g[i] * g[i];
+		w[i] -= RATE * (m1[i] / c1) / (sqrt(m2[i] / c2) + 1e-8);
+	}
+}
+
+static int train(net *m, const data *d, int nsets)
+{
+	double weight[MAX_DIRS];
+	int used = 0;
+	uint64_t rng = SEED;
+	size_t np = sizeof(net) / sizeof(double) - 2 * NF;
+	double *grad = calloc(np, sizeof(double)), *m1 = calloc(np, sizeof(double)),
+	       *m2 = calloc(np, sizeof(double));
+
+	if (!grad || !m1 || !m2) {
+		free(grad), free(m1), free(m2);
+		return 0;
+	}
+	for (int s = 0; s < nsets; s++)
+		used += d->per_set[s] > 0;
+	for (int s = 0; s < nsets; s++)
+		weight[s] = d->per_set[s] ? (double)d->n / (double)d->per_set[s] / used : 0;
+	for (int k = 0; k < NF; k++) {
+		double s1 = 0, s2 = 0;
+		for (int i = 0; i < d->n; i++)
+			s1 += (double)d->ex[i].f[k], s2 += (double)d->ex[i].f[k] * (double)d->ex[i].f[k];
+		m->mu[k] = s1 / d->n;
+		m->sd[k] = sqrt(fmax(s2 / d->n - m->mu[k] * m->mu[k], 0)) + 1e-3;
+	}
+	for (int k = 0; k < NF; k++)
+		for (int j = 0; j < HIDDEN; j++)
+			m->w1[k][j] = gaussian(&rng) / sqrt((double)NF);
+	for (int j = 0; j < HIDDEN; j++)
+		for (int c = 0; c < NC; c++)
+			m->w2[j][c] = gaussian(&rng) / sqrt((double)HIDDEN);
+	/* The trained parameters follow mu and sd in the struct, as one array of doubles. */
+	double *params = &m->w1[0][0];
+	for (int step = 1; step <= PASSES; step++) {
+		double(*gw1)[HIDDEN] = (double(*)[HIDDEN])grad, *gb1 = grad + NF * HIDDEN;
+		double(*gw2)[NC] = (double(*)[NC])(gb1 + HIDDEN), *gb2 = gb1 + HIDDEN + HIDDEN * NC;
+
+		memset(grad, 0, np * sizeof(double));
+		for (int i = 0; i < d->n; i++) {
+			double z[NF], h[HIDDEN], p[NC], dh[HIDDEN] = { 0 };
+			double w = weight[d->ex[i].set] / d->n;
+
+			standardise(m, d->ex[i].f, z);
+			forward(m, z, h, p);
+			for (int c = 0; c < NC; c++) {
+				double e = (p[c] - (c == d->ex[i].label)) * w;
+				gb2[c] += e;
+				for (int j = 0; j < HIDDEN; j++) {
+					gw2[j][c] += h[j] * e;
+					dh[j] += m->w2[j][c] * e;
+				}
+			}
+			for (int j = 0; j < HIDDEN; j++) {
+				double e = dh[j] * (1 - h[j] * h[j]);
+				gb1[j] += e;
+				for (int k = 0; k < NF; k++)
+					gw1[k][j] += z[k] * e;
+			}
+		}
+		for (int k = 0; k < NF; k++)
+			for (int j = 0; j < HIDDEN; j++)
+				gw1[k][j] += L2 * m->w1[k][j];
+		for (int j = 0; j < HIDDEN; j++)
+			for (int c = 0; c < NC; c++)
+				gw2[j][c] += L2 * m->w2[j][c];
+		adam(params, grad, m1, m2, np, step);
+	}
+	free(grad), free(m1), free(m2);
+	return 1;
+}
+
+static void report(const net *m, const data *d, int set, const char *name)
+{
+	int n = 0, right = 0;
+	double loss = 0;
+
+	for (int i = 0; i < d->n; i++) {
+		double z[NF], h[HIDDEN], p[NC];
+		int best = 0;
+		if (d->ex[i].set != set)
+			continue;
+		standardise(m, d->ex[i].f, z);
+		forward(m, z, h, p);
+		for (int c = 1; c < NC; c++)
+			best = p[c] > p[best] ? c : best;
+		right += best == d->ex[i].label;
+		loss -= log(fmax(p[d->ex[i].label], 1e-12));
+		n++;
+	}
+	printf("  %-40s strips %6ld (%ld not segmented)  glyphs %5d  right %6.2f%%  log loss %.3f\n", name,
+	       d->strips[set], d->skipped[set], n, n ? 100.0 * right / n : 0.0, n ? loss / n : 0.0);
+}
+
+/* Writes the model with the standardisation folded into the first layer. */
+static int write_header(const char *path, const net *m, char **argv, int argc)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", path, strerror(errno));
+		return 0;
+	}
+	fprintf(f, "/* SPDX-License-Identifier: MIT */\n/* The H/M/N/W shape model (ocr/glyph_shape.h), "
+		   "written by tools/train-glyph-shape.sh: do not edit. */\n/*\n * anpr-ocr-glyphs");
+	for (int i = 2; i < argc; i++) {
+		const char *slash = strrchr(argv[i], '/');
+		fprintf(f, " %s", slash && strcmp(argv[i], "--") ? slash + 1 : argv[i]);
+	}
+	fprintf(f,
+		"\n */\n#define GLYPH_SHAPE_HIDDEN %d\n\nstatic const float "
+		"glyph_shape_w1[%d][GLYPH_SHAPE_HIDDEN] = {\n",
+		HIDDEN, NF);
+	for (int k = 0; k < NF; k++) {
+		fprintf(f, "\t{");
+		for (int j = 0; j < HIDDEN; j++)
+			fprintf(f, " %.6ff%s", m->w1[k][j] / m->sd[k], j + 1 < HIDDEN ? "," : " },\n");
+	}
+	fprintf(f, "};\n\nstatic const float glyph_shape_b1[GLYPH_SHAPE_HIDDEN] = {");
+	for (int j = 0; j < HIDDEN; j++) {
+		double b = m->b1[j];
+		for (int k = 0; k < NF; k++)
+			b -= m->mu[k] * m->w1[k][j] / m->sd[k];
+		fprintf(f, "%s%.6ff", j == 0 ? "\n\t" : j % 6 ? ", " : ",\n\t", b);
+	}
+	fprintf(f, "\n};\n\nstatic const float glyph_shape_w2[GLYPH_SHAPE_HIDDEN][%d] = {\n", NC);
+	for (int j = 0; j < HIDDEN; j++)
+		fprintf(f, "\t{ %.6ff, %.6ff, %.6ff, %.6ff },\n", m->w2[j][0], m->w2[j][1], m->w2[j][2],
+			m->w2[j][3]);
+	fprintf(f, "};\n\nstatic const float glyph_shape_b2[%d] = { %.6ff, %.6ff, %.6ff, %.6ff };\n", NC,
+		m->b2[0], m->b2[1], m->b2[2], m->b2[3]);
+	return fclose(f) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	data d = { 0 }, test;
+	net *m = NULL;
+	int ntrain = 0, nsets = 0, status = 1;
+
+	if (argc < 3 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: anpr-ocr-glyphs OUT.h TRAIN_DIR... [-- TEST_DIR...]\n");
+		return 2;
+	}
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		else
+			ntrain++;
+	nsets = argc - 2 - (ntrain < argc - 2);
+	if (ntrain == 0 || nsets > MAX_DIRS) {
+		fprintf(stderr, "anpr-ocr-glyphs: 1 to %d folders, at least one to train on\n", MAX_DIRS);
+		return 2;
+	}
+	d.ex = calloc(MAX_EXAMPLES, sizeof(*d.ex));
+	m = calloc(1, sizeof(*m));
+	if (!d.ex || !m)
+		goto out;
+	for (int s = 0; s < ntrain; s++)
+		if (!load_dir(&d, s, argv[2 + s]))
+			goto out;
+	if (d.n == 0) {
+		fprintf(stderr, "anpr-ocr-glyphs: no H, M, N or W glyph in the training folders\n");
+		goto out;
+	}
+	if (!train(m, &d, ntrain))
+		goto out;
+	/* The test folders' examples go after the training ones, in the same array. */
+	test = d;
+	for (int s = ntrain; s < nsets; s++)
+		if (!load_dir(&test, s, argv[3 + s]))
+			goto out;
+	printf("anpr-ocr-glyphs: trained on %d glyphs\n", d.n);
+	for (int s = 0; s < nsets; s++)
+		report(m, &test, s, argv[2 + s + (s >= ntrain)]);
+	if (!write_header(argv[1], m, argv, argc))
+		goto out;
+	status = 0;
+out:
+	free(d.ex);
+	free(m);
+	return status;
+}
