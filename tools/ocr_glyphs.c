@@ -128,9 +128,11 @@ static int load_dir(data *d, int set, const char *dir)
 		goto out;
 	for (struct dirent *e; (e = readdir(dp)) && n < MAX_FILES;) {
 		size_t len = strlen(e->d_name);
-		if (len > 4 && strcmp(e->d_name + len - 4, ".png") == 0 && !(names[n] = strdup(e->d_name)))
+		if (len <= 4 || strcmp(e->d_name + len - 4, ".png") != 0)
+			continue;
+		if (!(names[n] = strdup(e->d_name)))
 			goto out;
-		n += len > 4 && strcmp(e->d_name + len - 4, ".png") == 0;
+		n++;
 	}
 	qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {

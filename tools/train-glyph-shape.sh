@@ -46,5 +46,5 @@ for part in train:777:3000 test:888:1500; do
 done
 "$bin/anpr-ocr-glyphs" "$out" "$work/real-train" "$work/rendered-train" "$work/scene-cuts-train" -- \
 	"$work/real-test" "$work/rendered-test" "$work/scene-cuts-test"
-clang-format -i "$out" # the house format, as tools/check-format.sh checks it
+clang-format --style="file:$root/.clang-format" -i "$out" # the house format, as tools/check-format.sh checks it
 echo "train-glyph-shape: wrote $out; rebuild, then measure the reader (docs/ocr-accuracy.md)"
