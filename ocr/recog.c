@@ -706,11 +706,19 @@ int anpr_ocr_glyph_pieces(const anpr_image *strip, anpr_image *work, anpr_rect *
 	return count;
 }
 
-int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
-{
+/* A strip's glyph pieces, found once, when first wanted (anpr_ocr_glyph_pieces()). */
+typedef struct strip_glyphs {
 	anpr_rect pieces[MAX_BLOBS];
+	int n; /* GLYPHS_UNKNOWN until found, then their count, or -1: cannot tell */
+} strip_glyphs;
 
-	return anpr_ocr_glyph_pieces(strip, work, pieces, MAX_BLOBS);
+#define GLYPHS_UNKNOWN (-2)
+
+static int glyphs_on(strip_glyphs *g, const anpr_image *strip, anpr_image *work)
+{
+	if (g->n == GLYPHS_UNKNOWN)
+		g->n = anpr_ocr_glyph_pieces(strip, work, g->pieces, MAX_BLOBS);
+	return g->n;
 }
 
 /*
@@ -724,28 +732,25 @@ int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work)
 /*
  * Where the line's best symbol at a position is one of H, M, N, W and the
  * OCR also offered another of them (anpr_glyph_shape_doubtful()), looks at
- * the glyph itself: the strip's glyph piece (anpr_ocr_glyph_pieces()) whose
- * centre lies in the symbol's box, x0[i] to x1[i], scored by its shape
- * (glyph_shape.h). Positions without such a piece of a single glyph's width
- * are left as they are.
+ * the glyph itself: the strip's glyph piece (g, found here if nobody wanted
+ * it before) whose centre lies in the symbol's box, x0[i] to x1[i], scored
+ * by its shape (glyph_shape.h) on the thresholded strip in work. Positions
+ * without such a piece of a single glyph's width are left as they are.
  */
-static void check_shapes(anpr_ocr_line *line, const anpr_image *strip, anpr_image *work, const int *x0,
-			 const int *x1)
+static void check_shapes(anpr_ocr_line *line, const anpr_image *strip, anpr_image *work, strip_glyphs *g,
+			 const int *x0, const int *x1)
 {
-	anpr_rect pieces[MAX_BLOBS];
-	int n = -2;
-
 	for (int i = 0; i < line->n; i++) {
 		if (!anpr_glyph_shape_doubtful(&line->pos[i]) || x1[i] <= x0[i])
 			continue;
-		if (n == -2)
-			n = anpr_ocr_glyph_pieces(strip, work, pieces, MAX_BLOBS);
+		int n = glyphs_on(g, strip, work);
 		const anpr_rect *piece = NULL;
 		for (int k = 0; k < n && k < MAX_BLOBS; k++) {
-			int cx2 = 2 * pieces[k].x + pieces[k].width;
+			const anpr_rect *b = &g->pieces[k];
+			int cx2 = 2 * b->x + b->width;
 			if (cx2 >= 2 * x0[i] && cx2 <= 2 * x1[i] &&
-			    (!piece || pieces[k].width * pieces[k].height > piece->width * piece->height))
-				piece = &pieces[k];
+			    (!piece || b->width * b->height > piece->width * piece->height))
+				piece = b;
 		}
 		float f[ANPR_GLYPH_SHAPE_FEATURES], logp[ANPR_GLYPH_SHAPE_CLASSES];
 		if (!piece || (float)piece->width > SHAPE_MAX_WIDTH * (float)piece->height ||
@@ -762,6 +767,7 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 {
 	anpr_ocr_line other;
 	int ax0[ANPR_OCR_MAX_POS], ax1[ANPR_OCR_MAX_POS], bx0[ANPR_OCR_MAX_POS], bx1[ANPR_OCR_MAX_POS];
+	strip_glyphs glyphs = { .n = GLYPHS_UNKNOWN };
 	anpr_err err;
 
 	if (calls)
@@ -774,7 +780,7 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 	if (err)
 		return err;
 	if (!models[1]) {
-		check_shapes(line, strip, &models[0]->ink, ax0, ax1);
+		check_shapes(line, strip, &models[0]->ink, &glyphs, ax0, ax1);
 		return ANPR_ERR_OK;
 	}
 	err = read_boxed(models[1], strip, &other, bx0, bx1);
@@ -786,26 +792,30 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 	anpr_ocr_fold_to(line, ax0, ax1, other.n);
 	anpr_ocr_fold_to(&other, bx0, bx1, line->n);
 	/*
-	 * Lines of different length: the longer one when it has as many
-	 * symbols as the strip has glyphs (the other model ran two glyphs into
-	 * one, or lost a faint one); otherwise the merge keeps the surer. The
-	 * count does not pick the shorter line: glyphs too faint to threshold
-	 * would make it drop them (MX76MZT read MX76M on the clip set).
+	 * Lines of different length are not merged: one is kept, with its
+	 * boxes. The longer when it has as many symbols as the strip has glyphs
+	 * (the other model ran two glyphs into one, or lost a faint one);
+	 * otherwise the surer, as anpr_ocr_line_merge() would keep. The count
+	 * does not pick the shorter line: glyphs too faint to threshold would
+	 * make it drop them (MX76MZT read MX76M on the clip set).
 	 */
-	const int *x0 = ax0, *x1 = ax1; /* the boxes of the line kept */
-	if (line->n != other.n) {
-		int glyphs = anpr_ocr_count_glyphs(strip, &models[0]->ink);
-
-		if (other.n > line->n && other.n == glyphs) {
+	const int *x0 = ax0, *x1 = ax1;
+	if (line->n == other.n) {
+		anpr_ocr_line_merge(line, &other);
+	} else {
+		int n = glyphs_on(&glyphs, strip, &models[0]->ink);
+		bool take_other;
+		if (other.n > line->n && other.n == n)
+			take_other = true;
+		else if (line->n > other.n && line->n == n)
+			take_other = false;
+		else
+			take_other = anpr_ocr_line_certainty(&other) > anpr_ocr_line_certainty(line);
+		if (take_other) {
 			*line = other;
 			x0 = bx0, x1 = bx1;
-		} else if (line->n > other.n && line->n == glyphs) {
-			other = *line;
-		} else if (anpr_ocr_line_certainty(&other) > anpr_ocr_line_certainty(line)) {
-			x0 = bx0, x1 = bx1; /* the merge keeps the surer */
 		}
 	}
-	anpr_ocr_line_merge(line, &other);
-	check_shapes(line, strip, &models[0]->ink, x0, x1);
+	check_shapes(line, strip, &models[0]->ink, &glyphs, x0, x1);
 	return ANPR_ERR_OK;
 }

@@ -25,18 +25,13 @@ void anpr_ocr_fold_to(anpr_ocr_line *line, int *x0, int *x1, int n);
  * 0.15 glyph heights of the medians of the tall pieces (over 0.3 of the
  * strip's height, short of 0.95 of it), at least 0.1 glyph heights wide.
  * Bars beside the plate, bolts, borders and small band letters differ in
- * height or line and are not counted. work is thresholding memory,
- * (re)allocated as for opencv_c; the caller frees it. -1 when it cannot
- * tell: a piece across the glyphs' line is wider than 1.3 glyph heights
- * (glyphs run together, or into a border), more than 64 pieces, bad input.
- */
-int anpr_ocr_count_glyphs(const anpr_image *strip, anpr_image *work);
-
-/*
- * As anpr_ocr_count_glyphs(), and the glyph pieces' boxes, left to right,
- * into pieces (at most max of them; the count returned may be larger). work
- * then holds the thresholded strip, ink non-zero, for their shapes
- * (glyph_shape.h).
+ * height or line and are not counted. Returns their count, with their boxes,
+ * left to right, in pieces (at most max of them; the count may be larger).
+ * work is thresholding memory, (re)allocated as for opencv_c, which the
+ * caller frees; it then holds the thresholded strip, ink non-zero, for the
+ * glyphs' shapes (glyph_shape.h). -1 when it cannot tell: a piece across
+ * the glyphs' line is wider than 1.3 glyph heights (glyphs run together, or
+ * into a border), more than 64 pieces, bad input.
  */
 int anpr_ocr_glyph_pieces(const anpr_image *strip, anpr_image *work, anpr_rect *pieces, int max);
 

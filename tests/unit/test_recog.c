@@ -330,13 +330,14 @@ static void paint(anpr_image *img, int x0, int x1, int y0, int y1, uint8_t v)
 }
 
 /*
- * A strip's glyphs are the dark pieces of one height on one line: a bar
- * beside the plate (taller), a bolt or a band letter (smaller, or off the
- * line) is not one.
+ * A strip's glyphs are the dark pieces of one height on one line, left to
+ * right: a bar beside the plate (taller), a bolt or a band letter (smaller,
+ * or off the line) is not one.
  */
-static void test_count_glyphs(void)
+static void test_glyph_pieces(void)
 {
 	anpr_image strip = { 0 }, work = { 0 };
+	anpr_rect pieces[16];
 
 	CHECK_INT(anpr_image_alloc(&strip, 320, 64, 1), ANPR_ERR_OK);
 	if (!strip.data)
@@ -347,22 +348,31 @@ static void test_count_glyphs(void)
 				     { 162, 188 }, { 194, 220 }, { 226, 252 } };
 	for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
 		paint(&strip, xs[i][0], xs[i][1], 12, 52, 30);
-	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), 7);
+	CHECK_INT(anpr_ocr_glyph_pieces(&strip, &work, pieces, 16), 7);
+	for (int i = 0; i < 7; i++)
+		CHECK(pieces[i].x == xs[i][0] && pieces[i].width == xs[i][1] - xs[i][0] &&
+		      pieces[i].y == 12 && pieces[i].height == 40);
+	/* The thresholded strip is left in work, ink non-zero. */
+	CHECK(work.width == 320 && work.data[20 * work.stride + 40] != 0 &&
+	      work.data[20 * work.stride + 58] == 0);
+	/* Fewer boxes wanted than there are glyphs: the count is still all of them. */
+	CHECK_INT(anpr_ocr_glyph_pieces(&strip, &work, pieces, 3), 7);
 	/* A dark bar beside the plate, taller than the glyphs and off their line. */
 	paint(&strip, 8, 14, 2, 58, 30);
 	/* A bolt, and two small band letters low on the left. */
 	paint(&strip, 270, 278, 28, 36, 30);
 	paint(&strip, 290, 298, 36, 50, 30);
 	paint(&strip, 302, 310, 36, 50, 30);
-	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), 7);
+	CHECK_INT(anpr_ocr_glyph_pieces(&strip, &work, pieces, 16), 7);
 	/* Two glyphs run together (a piece across the line too wide for one): it cannot tell. */
 	paint(&strip, 156, 162, 12, 52, 30);
-	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), -1);
+	CHECK_INT(anpr_ocr_glyph_pieces(&strip, &work, pieces, 16), -1);
 	/* Blank: none. Bad input: cannot tell. */
 	paint(&strip, 0, 320, 0, 64, 230);
-	CHECK_INT(anpr_ocr_count_glyphs(&strip, &work), 0);
-	CHECK_INT(anpr_ocr_count_glyphs(NULL, &work), -1);
-	CHECK_INT(anpr_ocr_count_glyphs(&strip, NULL), -1);
+	CHECK_INT(anpr_ocr_glyph_pieces(&strip, &work, pieces, 16), 0);
+	CHECK_INT(anpr_ocr_glyph_pieces(NULL, &work, pieces, 16), -1);
+	CHECK_INT(anpr_ocr_glyph_pieces(&strip, NULL, pieces, 16), -1);
+	CHECK_INT(anpr_ocr_glyph_pieces(&strip, &work, NULL, 16), -1);
 	anpr_image_free(&strip);
 	anpr_image_free(&work);
 }
@@ -420,7 +430,7 @@ int main(int argc, char **argv)
 	test_open_spec();
 	test_merge();
 	test_fold();
-	test_count_glyphs();
+	test_glyph_pieces();
 
 	/* Our model, from the built-in folder (ocr/model). */
 	CHECK_INT(anpr_recog_open(&(anpr_recog_cfg){ .model = "plate" }, &plate), ANPR_ERR_OK);
