@@ -23,7 +23,6 @@
  * well the alternatives' probabilities fit (see calibrate()). It prints plate text,
  * so it is a development tool: never point it at data from the field.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +32,8 @@
 #include "grammar.h"
 #include "opencv_c.h"
 #include "recog.h"
+#include "strip_set.h"
 
-#define MAX_STRIPS 100000
-#define NAME_MAX_LEN 256
 #define GUESSES 5
 
 typedef struct options {
@@ -63,11 +61,6 @@ typedef struct totals {
 	cal_pos *cal;
 	size_t n_cal, cap_cal;
 } totals;
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -118,75 +111,6 @@ static int edit_distance(const char *a, const char *b)
 		}
 	}
 	return row[lb];
-}
-
-/* The first line of path, upper-cased, spaces dropped, at most ANPR_VRM_BUF - 1 characters. */
-static int read_truth(const char *path, char out[ANPR_VRM_BUF])
-{
-	char buf[256];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof buf, f))
-		buf[0] = '\0';
-	fclose(f);
-	for (const char *p = buf; *p && *p != '\n' && *p != '\r'; p++) {
-		if (*p == ' ')
-			continue;
-		if (n + 1 >= ANPR_VRM_BUF)
-			return 0;
-		out[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-	}
-	out[n] = '\0';
-	return n > 0;
-}
-
-/* Sorted names of the .png files in dir; the caller frees each and the array. */
-static anpr_err list_strips(const char *dir, char ***names, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **v = NULL;
-	size_t cap = 0;
-	anpr_err err = ANPR_ERR_OK;
-
-	*names = NULL;
-	*n = 0;
-	if (!d)
-		return ANPR_ERR_IO;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-
-		if (len < 5 || len >= NAME_MAX_LEN || strcmp(e->d_name + len - 4, ".png") != 0)
-			continue;
-		if (*n >= MAX_STRIPS) {
-			err = ANPR_ERR_TOO_BIG;
-			break;
-		}
-		if (*n == cap) {
-			char **nv = realloc(v, (cap ? cap * 2 : 256) * sizeof *v);
-
-			if (!nv) {
-				err = ANPR_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = cap ? cap * 2 : 256;
-		}
-		v[*n] = strdup(e->d_name);
-		if (!v[*n]) {
-			err = ANPR_ERR_NOMEM;
-			break;
-		}
-		(*n)++;
-	}
-	closedir(d);
-	if (v)
-		qsort(v, *n, sizeof *v, cmp_str);
-	*names = v;
-	return err;
 }
 
 /* The best alternative of each position, joined. */
@@ -283,8 +207,7 @@ static anpr_err eval_one(const options *o, anpr_recog *const r[2], const char *n
 	anpr_err err;
 	int dist, k;
 
-	snprintf(path, sizeof path, "%s/%.*s.gt.txt", o->dir, (int)base_len, name);
-	if (!read_truth(path, truth))
+	if (!anpr_strip_set_truth(o->dir, name, truth))
 		return ANPR_ERR_OK; /* no ground truth: not part of the set */
 	snprintf(path, sizeof path, "%s/%s", o->dir, name);
 	err = anpr_cv_read_file(path, ANPR_CV_LOAD_GREY, img);
@@ -416,7 +339,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	t0 = now_ms() - t0;
-	err = list_strips(o.dir, &names, &n);
+	err = anpr_strip_set_list(o.dir, &names, &n);
 	if (err) {
 		fprintf(stderr, "anpr-ocr-eval: %s: %s\n", o.dir, anpr_strerror(err));
 		goto out;
@@ -435,9 +358,7 @@ int main(int argc, char **argv)
 	}
 	report(&o, &t, t0);
 out:
-	for (size_t k = 0; k < n; k++)
-		free(names[k]);
-	free(names);
+	anpr_strip_set_free(names, n);
 	free(t.ms);
 	free(t.cal);
 	anpr_image_free(&img);

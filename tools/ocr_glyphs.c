@@ -21,7 +21,6 @@
  *
  * Exit status: 0 written, 1 an error, 2 usage.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -32,14 +31,14 @@
 #include "glyph_shape.h"
 #include "opencv_c.h"
 #include "recog_internal.h"
+#include "strip_set.h"
 
 #define NF ANPR_GLYPH_SHAPE_FEATURES
 #define NC ANPR_GLYPH_SHAPE_CLASSES
 #define HIDDEN 16
 #define MAX_DIRS 16
 #define MAX_EXAMPLES 200000
-#define MAX_FILES 100000
-#define MAX_PIECES 64
+#define MAX_PIECES ANPR_VRM_BUF
 #define PASSES 3000
 #define RATE 0.01
 #define L2 0.001
@@ -58,35 +57,12 @@ typedef struct data {
 	long strips[MAX_DIRS], skipped[MAX_DIRS];
 } data;
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The first line of path, without its line end, into buf; false when unreadable or empty. */
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (!f)
-		return 0;
-	ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return ok && buf[0];
-}
-
-/* Adds the H, M, N and W glyphs of one strip as examples of folder number set. */
+/* Adds the H, M, N and W glyphs of one strip, whose symbols are text, as examples of folder number set. */
 static void add_strip(data *d, int set, const char *png, const char *text, anpr_image *grey, anpr_image *ink)
 {
 	anpr_rect pieces[MAX_PIECES];
-	char symbols[MAX_PIECES + 1];
-	int ns = 0;
+	int ns = (int)strlen(text);
 
-	for (const char *t = text; *t && ns < MAX_PIECES; t++)
-		if (*t != ' ')
-			symbols[ns++] = *t;
 	if (anpr_cv_read_file(png, ANPR_CV_LOAD_GREY, grey) != ANPR_ERR_OK) {
 		fprintf(stderr, "anpr-ocr-glyphs: %s: cannot read the image, skipped\n", png);
 		d->skipped[set]++;
@@ -98,7 +74,7 @@ static void add_strip(data *d, int set, const char *png, const char *text, anpr_
 		return;
 	}
 	for (int i = 0; i < ns && d->n < MAX_EXAMPLES; i++) {
-		const char *at = strchr(ANPR_GLYPH_SHAPE_LETTERS, symbols[i]);
+		const char *at = strchr(ANPR_GLYPH_SHAPE_LETTERS, text[i]);
 		example *e = &d->ex[d->n];
 
 		if (!at || !anpr_glyph_shape_features(ink, pieces[i], e->f))
@@ -110,48 +86,26 @@ static void add_strip(data *d, int set, const char *png, const char *text, anpr_
 	}
 }
 
-/* Reads every strip of dir, in name order, as folder number set; 0 when the folder cannot be listed. */
+/* Reads every labelled strip of dir, in name order, as folder number set; 0 when the folder cannot be listed. */
 static int load_dir(data *d, int set, const char *dir)
 {
-	DIR *dp = opendir(dir);
-	char **names = NULL, path[4096], text[256];
+	char **names = NULL, path[4096], text[ANPR_VRM_BUF];
 	size_t n = 0;
 	anpr_image grey = { 0 }, ink = { 0 };
-	int ok = 0;
+	anpr_err err = anpr_strip_set_list(dir, &names, &n);
 
-	if (!dp) {
-		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", dir, strerror(errno));
-		return 0;
-	}
-	names = calloc(MAX_FILES, sizeof(*names));
-	if (!names)
-		goto out;
-	for (struct dirent *e; (e = readdir(dp)) && n < MAX_FILES;) {
-		size_t len = strlen(e->d_name);
-		if (len <= 4 || strcmp(e->d_name + len - 4, ".png") != 0)
-			continue;
-		if (!(names[n] = strdup(e->d_name)))
-			goto out;
-		n++;
-	}
-	qsort(names, n, sizeof(*names), by_name);
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(names[i]);
-		snprintf(path, sizeof(path), "%s/%.*s.gt.txt", dir, (int)(len - 4), names[i]);
-		if (!read_line(path, text, sizeof(text)))
+	if (err)
+		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", dir, anpr_strerror(err));
+	for (size_t i = 0; i < n && !err; i++) {
+		if (!anpr_strip_set_truth(dir, names[i], text))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		add_strip(d, set, path, text, &grey, &ink);
 	}
-	ok = 1;
-out:
-	for (size_t i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(dp);
+	anpr_strip_set_free(names, n);
 	anpr_image_free(&grey);
 	anpr_image_free(&ink);
-	return ok;
+	return !err;
 }
 
 /* splitmix64: the initial weights' stream. */

@@ -56,6 +56,21 @@ static unsigned check_failed_;
 		}                                                                                            \
 	} while (0)
 
+/* Writes len bytes of text to dir/name, a test's fixture; a failure to write is a failed check. */
+static inline void check_write_file(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(fwrite(text, 1, len, f) == len);
+	CHECK(fclose(f) == 0);
+}
+
 /* Prints the closing line ctest logs and returns the process exit status. */
 static inline int check_summary(void)
 {

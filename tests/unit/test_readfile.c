@@ -16,20 +16,6 @@
 
 static char dir[] = "/tmp/anpr-readfile-XXXXXX";
 
-static void put(const char *name, const char *text, size_t len)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	CHECK(fwrite(text, 1, len, f) == len);
-	fclose(f);
-}
-
 /* Reads name from the test folder (through dir_fd) with cap; returns the error, the text in *out. */
 static anpr_err get(int dir_fd, const char *name, unsigned flags, size_t cap, char **out, size_t *len,
 		    char *diag)
@@ -49,7 +35,7 @@ int main(void)
 	CHECK(dfd >= 0);
 
 	/* A whole file, terminated; the same through an absolute path. */
-	put("plain", "ab\0cd", 5);
+	check_write_file(dir, "plain", "ab\0cd", 5);
 	CHECK_INT(get(dfd, "plain", 0, 100, &text, &len, diag), ANPR_ERR_OK);
 	CHECK(len == 5 && text && memcmp(text, "ab\0cd", 6) == 0);
 	free(text);
@@ -68,7 +54,7 @@ int main(void)
 	CHECK_CONTAINS(diag, "larger than 4 bytes");
 
 	/* An empty file is a buffer of length 0, still terminated. */
-	put("empty", "", 0);
+	check_write_file(dir, "empty", "", 0);
 	CHECK_INT(get(dfd, "empty", 0, 10, &text, &len, diag), ANPR_ERR_OK);
 	CHECK(len == 0 && text && text[0] == '\0');
 	free(text);
