@@ -6,7 +6,7 @@
 #   make bench  benchmarks with figures (not part of make test)
 #   make soak   2,000 kill -9 cycles of store and forward, and a 10-minute memory soak
 #   make ocr-model  retrain the plate OCR model (about 70 minutes)
-#   make glyph-shape  retrain the model that tells H, M, N and W apart by shape (about 2 minutes)
+#   make glyph-shape  retrain the model that scores each glyph by its shape (about 5 minutes)
 #   make package  the amd64 .deb in build/host/packages; make package-aarch64: the arm64 one
 #   make image BOARD=rpi4-imx477  flashable SD/eMMC image in build/image/BOARD (docs/image.md)
 #   make bundle BOARD=...  signed A/B update bundle; make bundle-test: install and tamper proof

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shape scores for the wide letters H, M, N, W from one thresholded glyph (see glyph_shape.h). */
+/* Shape scores for a plate symbol from one thresholded glyph (see glyph_shape.h). */
 #include "glyph_shape.h"
 
 #include <math.h>
@@ -14,8 +14,6 @@
  * than 1) it would be surer than sure.
  */
 #define MIN_P 1e-6f
-
-static const char letters[] = ANPR_GLYPH_SHAPE_LETTERS;
 
 bool anpr_glyph_shape_features(const anpr_image *ink, anpr_rect box, float f[ANPR_GLYPH_SHAPE_FEATURES])
 {
@@ -67,20 +65,25 @@ void anpr_glyph_shape_classify(const float f[ANPR_GLYPH_SHAPE_FEATURES], float l
 		logp[c] -= top + logf(sum);
 }
 
-/* The letter's index among H, M, N, W, or -1. */
-static int letter_index(char c)
+int anpr_glyph_shape_class(char c)
 {
-	const char *at = c ? strchr(letters, c) : NULL;
-	return at ? (int)(at - letters) : -1;
+	static const char symbols[] = ANPR_GLYPH_SHAPE_SYMBOLS;
+	const char *at = c == '0' ? strchr(symbols, 'O') : c ? strchr(symbols, c) : NULL;
+
+	return at ? (int)(at - symbols) : -1;
 }
 
 bool anpr_glyph_shape_doubtful(const anpr_ocr_pos *pos)
 {
-	if (!pos || pos->n < 2 || letter_index(pos->alt[0].c) < 0)
+	int best = pos && pos->n >= 2 ? anpr_glyph_shape_class(pos->alt[0].c) : -1;
+
+	if (best < 0)
 		return false;
-	for (int a = 1; a < pos->n; a++)
-		if (letter_index(pos->alt[a].c) >= 0)
+	for (int a = 1; a < pos->n; a++) {
+		int k = anpr_glyph_shape_class(pos->alt[a].c);
+		if (k >= 0 && k != best)
 			return true;
+	}
 	return false;
 }
 
@@ -91,7 +94,7 @@ void anpr_glyph_shape_reweigh(anpr_ocr_pos *pos, const float logp[ANPR_GLYPH_SHA
 	if (!anpr_glyph_shape_doubtful(pos))
 		return;
 	for (int a = 0; a < pos->n; a++) {
-		int k = letter_index(pos->alt[a].c);
+		int k = anpr_glyph_shape_class(pos->alt[a].c);
 		if (k < 0)
 			continue;
 		before += pos->alt[a].p;
@@ -101,7 +104,7 @@ void anpr_glyph_shape_reweigh(anpr_ocr_pos *pos, const float logp[ANPR_GLYPH_SHA
 	if (!(after > 0.0f))
 		return;
 	for (int a = 0; a < pos->n; a++)
-		if (letter_index(pos->alt[a].c) >= 0)
+		if (anpr_glyph_shape_class(pos->alt[a].c) >= 0)
 			pos->alt[a].p = fminf(fmaxf(before * w[a] / after, MIN_P), 1.0f);
 	for (int a = 1; a < pos->n; a++)
 		for (int b = a; b > 0 && pos->alt[b].p > pos->alt[b - 1].p; b--) {

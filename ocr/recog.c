@@ -723,19 +723,20 @@ static int glyphs_on(strip_glyphs *g, const anpr_image *strip, anpr_image *work)
 
 /*
  * A glyph box no wider than this many glyph heights, nor narrower than the
- * second, can be one of H, M, N, W alone (they are 0.63 of the height on
- * the plate; bold strokes and blur widen them).
+ * second, can be one glyph alone (plate glyphs are 0.63 of the height, bold
+ * strokes and blur widen them). A narrower piece is a 1 or an I, or a
+ * fragment of a glyph, whose shape says little the OCR did not.
  */
 #define SHAPE_MAX_WIDTH 0.95f
 #define SHAPE_MIN_WIDTH 0.35f
 
 /*
- * Where the line's best symbol at a position is one of H, M, N, W and the
- * OCR also offered another of them (anpr_glyph_shape_doubtful()), looks at
- * the glyph itself: the strip's glyph piece (g, found here if nobody wanted
- * it before) whose centre lies in the symbol's box, x0[i] to x1[i], scored
- * by its shape (glyph_shape.h) on the thresholded strip in work. Positions
- * without such a piece of a single glyph's width are left as they are.
+ * Where the OCR offered, at a position, a symbol of another shape beside
+ * its best (anpr_glyph_shape_doubtful()), looks at the glyph itself: the
+ * strip's glyph piece (g, found here if nobody wanted it before) whose
+ * centre lies in the symbol's box, x0[i] to x1[i], scored by its shape
+ * (glyph_shape.h) on the thresholded strip in work. Positions without such
+ * a piece of a single glyph's width are left as they are.
  */
 static void check_shapes(anpr_ocr_line *line, const anpr_image *strip, anpr_image *work, strip_glyphs *g,
 			 const int *x0, const int *x1)

@@ -74,9 +74,9 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other);
  * Lines that still differ in length: the longer is taken when it has as many
  * symbols as the strip has glyphs (the other model ran two glyphs into one);
  * otherwise the surer, as the merge does. Last, with one model or two, where
- * the line's best symbol and another alternative at a position are among H,
- * M, N and W, the glyph's own shape reweighs them (glyph_shape.h). *calls (may be
- * NULL) gets the number of anpr_recog_read() calls made. Errors as
+ * a position's alternatives hold symbols of different shapes, the glyph's
+ * own shape reweighs them (glyph_shape.h). *calls (may be NULL) gets the
+ * number of anpr_recog_read() calls made. Errors as
  * anpr_recog_read(); ANPR_ERR_INVAL without models[0].
  */
 ANPR_MUST_CHECK anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip,

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * anpr-ocr-glyphs: trains the shape model that tells H, M, N and W apart
- * (ocr/glyph_shape.h) and writes it as a C header.
+ * anpr-ocr-glyphs: trains the shape model that scores a glyph as each plate
+ * symbol (ocr/glyph_shape.h) and writes it as a C header.
  *
  * Usage: anpr-ocr-glyphs OUT.h TRAIN_DIR... [-- TEST_DIR...]
  *
  * Each DIR holds strips NAME.png (grey, dark on light) with NAME.gt.txt, the
  * line's text: anpr-ocr-strips tiles, anpr-synth strips, anpr-ocr-cut. A
  * strip's glyphs are found as the reader finds them (anpr_ocr_glyph_pieces());
- * where there are as many as the text has symbols, each H, M, N or W piece
- * gives one example (anpr_glyph_shape_features()). Strips that segment
- * otherwise are skipped and counted.
+ * where there are as many as the text has symbols, each piece gives one
+ * example (anpr_glyph_shape_features()), labelled with its symbol's class.
+ * Strips that segment otherwise are skipped and counted.
  *
- * The model: the features standardised, 16 tanh units, a softmax over the
- * four letters; cross-entropy with each training folder weighing the same
- * in all, L2 0.001 on the weights, Adam (rate 0.01) over 3,000 full passes,
- * weights drawn from a fixed seed: the same folders give the same header.
+ * The model: the features standardised, 32 tanh units, a softmax over the
+ * classes; cross-entropy with each training folder weighing the same in
+ * all, L2 0.001 on the weights, Adam on batches of 256 over 60 passes
+ * (rate 0.003, the last 10 at 0.0003), weights and batch order drawn from a
+ * fixed seed: the same folders give the same header.
  * It prints each folder's accuracy and mean log loss. tools/train-glyph-shape.sh
  * (make glyph-shape) makes the folders and runs it.
  *
@@ -35,12 +36,14 @@
 
 #define NF ANPR_GLYPH_SHAPE_FEATURES
 #define NC ANPR_GLYPH_SHAPE_CLASSES
-#define HIDDEN 16
+#define HIDDEN 32
 #define MAX_DIRS 16
 #define MAX_EXAMPLES 200000
 #define MAX_PIECES ANPR_VRM_BUF
-#define PASSES 3000
-#define RATE 0.01
+#define PASSES 60
+#define SLOW_PASSES 10 /* the last passes, at a tenth of the rate */
+#define BATCH 256
+#define RATE 0.003
 #define L2 0.001
 #define SEED 0x6c79706853ULL
 
@@ -57,7 +60,7 @@ typedef struct data {
 	long strips[MAX_DIRS], skipped[MAX_DIRS];
 } data;
 
-/* Adds the H, M, N and W glyphs of one strip, whose symbols are text, as examples of folder number set. */
+/* Adds the glyphs of one strip, whose symbols are text, as examples of folder number set. */
 static void add_strip(data *d, int set, const char *png, const char *text, anpr_image *grey, anpr_image *ink)
 {
 	anpr_rect pieces[MAX_PIECES];
@@ -74,12 +77,12 @@ static void add_strip(data *d, int set, const char *png, const char *text, anpr_
 		return;
 	}
 	for (int i = 0; i < ns && d->n < MAX_EXAMPLES; i++) {
-		const char *at = strchr(ANPR_GLYPH_SHAPE_LETTERS, text[i]);
+		int label = anpr_glyph_shape_class(text[i]);
 		example *e = &d->ex[d->n];
 
-		if (!at || !anpr_glyph_shape_features(ink, pieces[i], e->f))
+		if (label < 0 || !anpr_glyph_shape_features(ink, pieces[i], e->f))
 			continue;
-		e->label = (int)(at - ANPR_GLYPH_SHAPE_LETTERS);
+		e->label = label;
 		e->set = set;
 		d->per_set[set]++;
 		d->n++;
@@ -159,28 +162,54 @@ static void standardise(const net *m, const float *f, double *z)
 }
 
 /* One Adam step on a parameter array of n values. */
-static void adam(double *w, const double *g, double *m1, double *m2, size_t n, int step)
+static void adam(double *w, const double *g, double *m1, double *m2, size_t n, int step, double rate)
 {
 	double c1 = 1 - pow(0.9, step), c2 = 1 - pow(0.999, step);
 
 	for (size_t i = 0; i < n; i++) {
 		m1[i] = 0.9 * m1[i] + 0.1 * g[i];
 		m2[i] = 0.999 * m2[i] + 0.001 * g[i] * g[i];
-		w[i] -= RATE * (m1[i] / c1) / (sqrt(m2[i] / c2) + 1e-8);
+		w[i] -= rate * (m1[i] / c1) / (sqrt(m2[i] / c2) + 1e-8);
+	}
+}
+
+/* Adds example e's gradient, times w, to grad (laid out as the net's w1, b1, w2, b2). */
+static void backprop(const net *m, const example *e, double w, double *grad)
+{
+	double(*gw1)[HIDDEN] = (double(*)[HIDDEN])grad, *gb1 = grad + NF * HIDDEN;
+	double(*gw2)[NC] = (double(*)[NC])(gb1 + HIDDEN), *gb2 = gb1 + HIDDEN + HIDDEN * NC;
+	double z[NF], h[HIDDEN], p[NC], dh[HIDDEN] = { 0 };
+
+	standardise(m, e->f, z);
+	forward(m, z, h, p);
+	for (int c = 0; c < NC; c++) {
+		double d = (p[c] - (c == e->label)) * w;
+		gb2[c] += d;
+		for (int j = 0; j < HIDDEN; j++) {
+			gw2[j][c] += h[j] * d;
+			dh[j] += m->w2[j][c] * d;
+		}
+	}
+	for (int j = 0; j < HIDDEN; j++) {
+		double d = dh[j] * (1 - h[j] * h[j]);
+		gb1[j] += d;
+		for (int k = 0; k < NF; k++)
+			gw1[k][j] += z[k] * d;
 	}
 }
 
 static int train(net *m, const data *d, int nsets)
 {
 	double weight[MAX_DIRS];
-	int used = 0;
+	int used = 0, step = 0;
 	uint64_t rng = SEED;
 	size_t np = sizeof(net) / sizeof(double) - 2 * NF;
 	double *grad = calloc(np, sizeof(double)), *m1 = calloc(np, sizeof(double)),
 	       *m2 = calloc(np, sizeof(double));
+	int *order = calloc((size_t)d->n, sizeof(int));
 
-	if (!grad || !m1 || !m2) {
-		free(grad), free(m1), free(m2);
+	if (!grad || !m1 || !m2 || !order) {
+		free(grad), free(m1), free(m2), free(order);
 		return 0;
 	}
 	for (int s = 0; s < nsets; s++)
@@ -200,49 +229,41 @@ static int train(net *m, const data *d, int nsets)
 	for (int j = 0; j < HIDDEN; j++)
 		for (int c = 0; c < NC; c++)
 			m->w2[j][c] = gaussian(&rng) / sqrt((double)HIDDEN);
+	for (int i = 0; i < d->n; i++)
+		order[i] = i;
 	/* The trained parameters follow mu and sd in the struct, as one array of doubles. */
 	double *params = &m->w1[0][0];
-	for (int step = 1; step <= PASSES; step++) {
-		double(*gw1)[HIDDEN] = (double(*)[HIDDEN])grad, *gb1 = grad + NF * HIDDEN;
-		double(*gw2)[NC] = (double(*)[NC])(gb1 + HIDDEN), *gb2 = gb1 + HIDDEN + HIDDEN * NC;
-
-		memset(grad, 0, np * sizeof(double));
-		for (int i = 0; i < d->n; i++) {
-			double z[NF], h[HIDDEN], p[NC], dh[HIDDEN] = { 0 };
-			double w = weight[d->ex[i].set] / d->n;
-
-			standardise(m, d->ex[i].f, z);
-			forward(m, z, h, p);
-			for (int c = 0; c < NC; c++) {
-				double e = (p[c] - (c == d->ex[i].label)) * w;
-				gb2[c] += e;
-				for (int j = 0; j < HIDDEN; j++) {
-					gw2[j][c] += h[j] * e;
-					dh[j] += m->w2[j][c] * e;
-				}
-			}
-			for (int j = 0; j < HIDDEN; j++) {
-				double e = dh[j] * (1 - h[j] * h[j]);
-				gb1[j] += e;
-				for (int k = 0; k < NF; k++)
-					gw1[k][j] += z[k] * e;
-			}
+	for (int pass = 0; pass < PASSES; pass++) {
+		double rate = pass < PASSES - SLOW_PASSES ? RATE : RATE / 10;
+		for (int i = d->n - 1; i > 0; i--) { /* a fresh batch order each pass */
+			int j = (int)(next_u64(&rng) % (uint64_t)(i + 1)), t = order[i];
+			order[i] = order[j], order[j] = t;
 		}
-		for (int k = 0; k < NF; k++)
-			for (int j = 0; j < HIDDEN; j++)
-				gw1[k][j] += L2 * m->w1[k][j];
-		for (int j = 0; j < HIDDEN; j++)
-			for (int c = 0; c < NC; c++)
-				gw2[j][c] += L2 * m->w2[j][c];
-		adam(params, grad, m1, m2, np, step);
+		for (int at = 0; at < d->n; at += BATCH) {
+			int end = at + BATCH < d->n ? at + BATCH : d->n;
+
+			memset(grad, 0, np * sizeof(double));
+			for (int i = at; i < end; i++) {
+				const example *e = &d->ex[order[i]];
+				backprop(m, e, weight[e->set] / (end - at), grad);
+			}
+			/* L2 on the weights, not the biases: w1 first, w2 after b1. */
+			for (size_t i = 0; i < (size_t)NF * HIDDEN; i++)
+				grad[i] += L2 * params[i];
+			for (size_t i = (size_t)NF * HIDDEN + HIDDEN; i < np - NC; i++)
+				grad[i] += L2 * params[i];
+			adam(params, grad, m1, m2, np, ++step, rate);
+		}
 	}
-	free(grad), free(m1), free(m2);
+	free(grad), free(m1), free(m2), free(order);
 	return 1;
 }
 
+/* Prints a folder's accuracy, mean log loss and commonest confusions (truth read as class). */
 static void report(const net *m, const data *d, int set, const char *name)
 {
-	int n = 0, right = 0;
+	static const char symbols[] = ANPR_GLYPH_SHAPE_SYMBOLS;
+	int n = 0, right = 0, confused[NC][NC] = { { 0 } };
 	double loss = 0;
 
 	for (int i = 0; i < d->n; i++) {
@@ -255,11 +276,25 @@ static void report(const net *m, const data *d, int set, const char *name)
 		for (int c = 1; c < NC; c++)
 			best = p[c] > p[best] ? c : best;
 		right += best == d->ex[i].label;
+		confused[d->ex[i].label][best] += best != d->ex[i].label;
 		loss -= log(fmax(p[d->ex[i].label], 1e-12));
 		n++;
 	}
-	printf("  %-40s strips %6ld (%ld not segmented)  glyphs %5d  right %6.2f%%  log loss %.3f\n", name,
-	       d->strips[set], d->skipped[set], n, n ? 100.0 * right / n : 0.0, n ? loss / n : 0.0);
+	printf("  %-40s strips %6ld (%ld not segmented)  glyphs %5d  right %6.2f%%  log loss %.3f\n    "
+	       "confused:",
+	       name, d->strips[set], d->skipped[set], n, n ? 100.0 * right / n : 0.0, n ? loss / n : 0.0);
+	for (int shown = 0; shown < 8; shown++) {
+		int ta = 0, ca = 0;
+		for (int t = 0; t < NC; t++)
+			for (int c = 0; c < NC; c++)
+				if (confused[t][c] > confused[ta][ca])
+					ta = t, ca = c;
+		if (confused[ta][ca] == 0)
+			break;
+		printf(" %c>%c %d", symbols[ta], symbols[ca], confused[ta][ca]);
+		confused[ta][ca] = 0;
+	}
+	printf("\n");
 }
 
 /* Writes the model with the standardisation folded into the first layer. */
@@ -271,7 +306,7 @@ static int write_header(const char *path, const net *m, char **argv, int argc)
 		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", path, strerror(errno));
 		return 0;
 	}
-	fprintf(f, "/* SPDX-License-Identifier: MIT */\n/* The H/M/N/W shape model (ocr/glyph_shape.h), "
+	fprintf(f, "/* SPDX-License-Identifier: MIT */\n/* The glyph shape model (ocr/glyph_shape.h), "
 		   "written by tools/train-glyph-shape.sh: do not edit. */\n/*\n * anpr-ocr-glyphs");
 	for (int i = 2; i < argc; i++) {
 		const char *slash = strrchr(argv[i], '/');
@@ -294,11 +329,15 @@ static int write_header(const char *path, const net *m, char **argv, int argc)
 		fprintf(f, "%s%.6ff", j == 0 ? "\n\t" : j % 6 ? ", " : ",\n\t", b);
 	}
 	fprintf(f, "\n};\n\nstatic const float glyph_shape_w2[GLYPH_SHAPE_HIDDEN][%d] = {\n", NC);
-	for (int j = 0; j < HIDDEN; j++)
-		fprintf(f, "\t{ %.6ff, %.6ff, %.6ff, %.6ff },\n", m->w2[j][0], m->w2[j][1], m->w2[j][2],
-			m->w2[j][3]);
-	fprintf(f, "};\n\nstatic const float glyph_shape_b2[%d] = { %.6ff, %.6ff, %.6ff, %.6ff };\n", NC,
-		m->b2[0], m->b2[1], m->b2[2], m->b2[3]);
+	for (int j = 0; j < HIDDEN; j++) {
+		fprintf(f, "\t{");
+		for (int c = 0; c < NC; c++)
+			fprintf(f, " %.6ff%s", m->w2[j][c], c + 1 < NC ? "," : " },\n");
+	}
+	fprintf(f, "};\n\nstatic const float glyph_shape_b2[%d] = {", NC);
+	for (int c = 0; c < NC; c++)
+		fprintf(f, "%s%.6ff", c == 0 ? "\n\t" : c % 6 ? ", " : ",\n\t", m->b2[c]);
+	fprintf(f, "\n};\n");
 	return fclose(f) == 0;
 }
 
@@ -330,7 +369,7 @@ int main(int argc, char **argv)
 		if (!load_dir(&d, s, argv[2 + s]))
 			goto out;
 	if (d.n == 0) {
-		fprintf(stderr, "anpr-ocr-glyphs: no H, M, N or W glyph in the training folders\n");
+		fprintf(stderr, "anpr-ocr-glyphs: no glyph in the training folders\n");
 		goto out;
 	}
 	if (!train(m, &d, ntrain))

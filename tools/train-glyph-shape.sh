@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Trains the H/M/N/W shape model, ocr/glyph_shape_model.h (ocr/glyph_shape.h), and measures it
-# (`make glyph-shape`, about 5 minutes).
+# Trains the glyph shape model, ocr/glyph_shape_model.h (ocr/glyph_shape.h), and measures it
+# (`make glyph-shape`: about 5 minutes the first time, when it makes the folders, then under 1).
 #
 # Usage: tools/train-glyph-shape.sh [BIN_DIR]
 #   BIN_DIR holds anpr-ocr-strips, anpr-synth, anpr-ocr-cut and anpr-ocr-glyphs (default

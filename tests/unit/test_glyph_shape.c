@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * glyph_shape: the features of a glyph, the committed model's verdict on the
- * H, M, N and W of plates rendered by the project's generator in both plate
- * fonts, and how a verdict reweighs the OCR's alternatives.
+ * glyph_shape: the features of a glyph, its classes, the committed model's
+ * verdict on every symbol of plates rendered by the project's generator in
+ * both plate fonts, and how a verdict reweighs the OCR's alternatives.
  */
 #include <math.h>
 #include <string.h>
@@ -38,37 +38,69 @@ static void features(void)
 	anpr_image_free(&ink);
 }
 
-/* logp for H, M, N, W with M much likelier than the rest. */
-static const float says_m[ANPR_GLYPH_SHAPE_CLASSES] = { -6.0f, -0.01f, -7.0f, -5.0f };
+/* Every class at log probability rest, except symbol c's at mine. */
+static void verdict(float logp[ANPR_GLYPH_SHAPE_CLASSES], char c, float mine, float rest)
+{
+	for (int k = 0; k < ANPR_GLYPH_SHAPE_CLASSES; k++)
+		logp[k] = rest;
+	logp[anpr_glyph_shape_class(c)] = mine;
+}
+
+static void classes(void)
+{
+	CHECK_INT(anpr_glyph_shape_class('A'), 0);
+	CHECK_INT(anpr_glyph_shape_class('Z'), 25);
+	CHECK_INT(anpr_glyph_shape_class('1'), 26);
+	CHECK_INT(anpr_glyph_shape_class('9'), ANPR_GLYPH_SHAPE_CLASSES - 1);
+	/* O and 0 are one glyph on UK plates: one class. */
+	CHECK_INT(anpr_glyph_shape_class('0'), anpr_glyph_shape_class('O'));
+	CHECK_INT(anpr_glyph_shape_class('a'), -1);
+	CHECK_INT(anpr_glyph_shape_class(' '), -1);
+	CHECK_INT(anpr_glyph_shape_class('\0'), -1);
+	CHECK_INT((int)strlen(ANPR_GLYPH_SHAPE_SYMBOLS), ANPR_GLYPH_SHAPE_CLASSES);
+}
 
 static void reweigh(void)
 {
+	float says_m[ANPR_GLYPH_SHAPE_CLASSES];
+
+	verdict(says_m, 'M', -0.01f, -8.0f);
+	says_m[anpr_glyph_shape_class('H')] = -6.0f;
 	/*
-	 * H read first, M second, a non-letter third: the shape puts M first
-	 * with nearly all of the 0.9 the two held, H falls behind the 5, and the
-	 * 5 keeps its share.
+	 * H read first, M second, a 5 third: the shape puts M first with nearly
+	 * all of the 0.95 the three held, and H and the 5 fall behind it.
 	 */
-	anpr_ocr_pos pos = { .alt = { { 'H', 0.6f }, { 'M', 0.3f }, { '5', 0.1f } }, .n = 3 };
+	anpr_ocr_pos pos = { .alt = { { 'H', 0.6f }, { 'M', 0.3f }, { '5', 0.05f } }, .n = 3 };
+	CHECK(anpr_glyph_shape_doubtful(&pos));
 	anpr_glyph_shape_reweigh(&pos, says_m);
-	CHECK(pos.alt[0].c == 'M' && pos.alt[1].c == '5' && pos.alt[2].c == 'H');
-	CHECK(fabsf(pos.alt[0].p + pos.alt[2].p - 0.9f) < 1e-5f);
-	CHECK(pos.alt[0].p > 0.85f);
-	CHECK(pos.alt[1].p == 0.1f);
-	CHECK(pos.alt[2].p > 0.0f);
+	CHECK(pos.alt[0].c == 'M' && pos.alt[1].c == 'H' && pos.alt[2].c == '5');
+	CHECK(fabsf(pos.alt[0].p + pos.alt[1].p + pos.alt[2].p - 0.95f) < 1e-5f);
+	CHECK(pos.alt[0].p > 0.94f);
+	CHECK(pos.alt[2].p > 0.0f && pos.alt[2].p < pos.alt[1].p);
 
-	/* Only one of the four offered: nothing to choose between, nothing changes (M is not added). */
-	anpr_ocr_pos one = { .alt = { { 'H', 0.7f }, { 'K', 0.3f } }, .n = 2 };
+	/* One alternative, or only O and 0: nothing to choose between by shape, nothing changes. */
+	anpr_ocr_pos one = { .alt = { { 'H', 0.7f } }, .n = 1 };
+	CHECK(!anpr_glyph_shape_doubtful(&one));
 	anpr_glyph_shape_reweigh(&one, says_m);
-	CHECK(one.n == 2 && one.alt[0].c == 'H' && one.alt[0].p == 0.7f && one.alt[1].c == 'K');
+	CHECK(one.n == 1 && one.alt[0].c == 'H' && one.alt[0].p == 0.7f);
+	anpr_ocr_pos round = { .alt = { { 'O', 0.6f }, { '0', 0.4f } }, .n = 2 };
+	CHECK(!anpr_glyph_shape_doubtful(&round));
+	anpr_glyph_shape_reweigh(&round, says_m);
+	CHECK(round.alt[0].c == 'O' && round.alt[0].p == 0.6f && round.alt[1].p == 0.4f);
 
-	/* The best is not one of the four: left alone. */
-	anpr_ocr_pos other = { .alt = { { 'K', 0.6f }, { 'H', 0.2f }, { 'M', 0.2f } }, .n = 3 };
-	CHECK(!anpr_glyph_shape_doubtful(&other));
-	anpr_glyph_shape_reweigh(&other, says_m);
-	CHECK(other.alt[0].c == 'K' && other.alt[1].p == 0.2f && other.alt[2].p == 0.2f);
+	/* O, 0 and D, the shape says D: D comes first, and O and 0 keep their ratio. */
+	float says_d[ANPR_GLYPH_SHAPE_CLASSES];
+	verdict(says_d, 'D', -0.1f, -6.0f);
+	says_d[anpr_glyph_shape_class('O')] = -2.5f;
+	anpr_ocr_pos od = { .alt = { { 'O', 0.5f }, { '0', 0.3f }, { 'D', 0.2f } }, .n = 3 };
+	anpr_glyph_shape_reweigh(&od, says_d);
+	CHECK(od.alt[0].c == 'D' && od.alt[1].c == 'O' && od.alt[2].c == '0');
+	CHECK(fabsf(od.alt[1].p / od.alt[2].p - 0.5f / 0.3f) < 1e-3f);
+	CHECK(fabsf(od.alt[0].p + od.alt[1].p + od.alt[2].p - 1.0f) < 1e-5f);
 
 	/* A verdict sure beyond float range still leaves every alternative possible. */
-	const float certain[ANPR_GLYPH_SHAPE_CLASSES] = { -200.0f, 0.0f, -200.0f, -200.0f };
+	float certain[ANPR_GLYPH_SHAPE_CLASSES];
+	verdict(certain, 'M', 0.0f, -200.0f);
 	anpr_ocr_pos w = { .alt = { { 'W', 0.9f }, { 'M', 0.05f }, { 'N', 0.05f } }, .n = 3 };
 	anpr_glyph_shape_reweigh(&w, certain);
 	CHECK(w.alt[0].c == 'M');
@@ -82,17 +114,18 @@ static void reweigh(void)
 }
 
 /*
- * Plates of the four letters in both fonts, front and rear, at about 40 px
- * glyphs (as strips hand them on): each H, M, N and W piece of the
- * thresholded plate is classed as what was drawn.
+ * Plates holding every symbol but I, in both fonts, front and rear, at
+ * about 40 px glyphs (as strips hand them on): each glyph piece of the
+ * thresholded plate is classed as what was drawn. I is left out: no GB
+ * mark holds it, so the rendered training plates hardly do, and the model
+ * takes a rendered I for a 1 (the reader never asks about a glyph that
+ * narrow; ocr/model/README.md).
  */
 static void rendered(void)
 {
 	static const char *const marks[][2] = {
-		{ "HM05NWH", "HM05 NWH" },
-		{ "WN16MHW", "WN16 MHW" },
-		{ "MW21HNM", "MW21 HNM" },
-		{ "NH68WMN", "NH68 WMN" },
+		{ "AB01CDE", "AB01 CDE" }, { "FG23HJK", "FG23 HJK" }, { "LM45NOP", "LM45 NOP" },
+		{ "QR67STU", "QR67 STU" }, { "VW89XYZ", "VW89 XYZ" }, { "MH05NWM", "MH05 NWM" },
 	};
 	anpr_synth *s = NULL;
 	anpr_image plate = { 0 }, grey = { 0 }, ink = { 0 };
@@ -121,11 +154,11 @@ static void rendered(void)
 				int n = anpr_ocr_glyph_pieces(&grey, &ink, pieces, 16);
 				CHECK_INT(n, 7);
 				for (int i = 0; i < n && i < 7; i++) {
-					const char *at = strchr(ANPR_GLYPH_SHAPE_LETTERS, marks[m][0][i]);
+					int drawn = anpr_glyph_shape_class(marks[m][0][i]);
 					float f[ANPR_GLYPH_SHAPE_FEATURES], logp[ANPR_GLYPH_SHAPE_CLASSES];
 					int best = 0;
 
-					if (!at || !anpr_glyph_shape_features(&ink, pieces[i], f))
+					if (!anpr_glyph_shape_features(&ink, pieces[i], f))
 						continue;
 					anpr_glyph_shape_classify(f, logp);
 					float sum = 0.0f;
@@ -135,11 +168,11 @@ static void rendered(void)
 					}
 					CHECK(fabsf(sum - 1.0f) < 1e-4f);
 					tried++;
-					right += best == (int)(at - ANPR_GLYPH_SHAPE_LETTERS);
+					right += best == drawn;
 				}
 			}
-	/* 4 marks x 5 letters of the four x 2 fonts x 2 sides. */
-	CHECK_INT(tried, 80);
+	/* 6 marks x 7 symbols x 2 fonts x 2 sides. */
+	CHECK_INT(tried, 168);
 	CHECK_INT(right, tried);
 	anpr_image_free(&plate);
 	anpr_image_free(&grey);
@@ -150,6 +183,7 @@ static void rendered(void)
 int main(void)
 {
 	features();
+	classes();
 	reweigh();
 	rendered();
 	return check_summary();
