@@ -156,8 +156,8 @@ static const char ie_codes[][3] = {
 #define SUBST_WEAK 0.04f  /* shapes distinct in the plate font that blur alike: D/0, Q/0, A/4, T/7, T/1 */
 
 typedef struct lookalike {
-	char to[3]; /* '\0' where unused */
-	float f[3];
+	char to[ANPR_LOOKALIKES_MAX]; /* '\0' where unused */
+	float f[ANPR_LOOKALIKES_MAX];
 } lookalike;
 
 #define LA_L(c) ((c) - 'A')
@@ -877,6 +877,22 @@ static float alt_p(const anpr_ocr_alt *a)
 	return a->p < MIN_P ? MIN_P : a->p;
 }
 
+int anpr_grammar_lookalikes(char c, char to[ANPR_LOOKALIKES_MAX + 1])
+{
+	int s = sym(c), n = 0;
+
+	for (int k = 0; s >= 0 && k < ANPR_LOOKALIKES_MAX && lookalikes[s].to[k]; k++)
+		to[n++] = lookalikes[s].to[k];
+	to[n] = '\0';
+	return n;
+}
+
+/* Look-alike factor f for reading alternative a as a look-alike, after the glyph's shape. */
+static float subst(const anpr_ocr_alt *a, float f)
+{
+	return a->shape_subst > 0.0f ? f * a->shape_subst : f;
+}
+
 /* w(position, class, char) for every char at once; see the comment at the top. */
 static void fill_weights(const anpr_ocr_pos *pos, uint64_t set, float w[N_SYM])
 {
@@ -891,9 +907,9 @@ static void fill_weights(const anpr_ocr_pos *pos, uint64_t set, float w[N_SYM])
 			continue;
 		}
 		const lookalike *la = &lookalikes[s];
-		for (int k = 0; k < 3 && la->to[k]; k++) {
+		for (int k = 0; k < ANPR_LOOKALIKES_MAX && la->to[k]; k++) {
 			int to = sym(la->to[k]);
-			float q = la->f[k] * p;
+			float q = subst(&pos->alt[i], la->f[k]) * p;
 			if (in_set(set, to) && q > w[to])
 				w[to] = q;
 		}
@@ -919,9 +935,9 @@ static float weight_of(const anpr_ocr_pos *pos, uint64_t set, char c)
 		if (in_set(set, s))
 			continue;
 		const lookalike *la = &lookalikes[s];
-		for (int k = 0; k < 3 && la->to[k]; k++)
-			if (la->to[k] == c && la->f[k] * p > best)
-				best = la->f[k] * p;
+		for (int k = 0; k < ANPR_LOOKALIKES_MAX && la->to[k]; k++)
+			if (la->to[k] == c && subst(&pos->alt[i], la->f[k]) * p > best)
+				best = subst(&pos->alt[i], la->f[k]) * p;
 	}
 	return best;
 }
@@ -966,9 +982,9 @@ static void build_cand(rank_ctx *x, int pos, int cls)
 			continue;
 		}
 		const lookalike *la = &lookalikes[s];
-		for (int k = 0; k < 3 && la->to[k]; k++)
+		for (int k = 0; k < ANPR_LOOKALIKES_MAX && la->to[k]; k++)
 			if (in_set(set, sym(la->to[k])))
-				cand_put(cs, ws, &n, la->to[k], la->f[k] * pa);
+				cand_put(cs, ws, &n, la->to[k], subst(&p->alt[i], la->f[k]) * pa);
 	}
 	c->n = 0;
 	c->sum_letters = c->sum_digits = 0.0;
@@ -1285,7 +1301,8 @@ static anpr_err check_line(const anpr_ocr_line *line)
 		if (p->n < 0 || p->n > ANPR_OCR_MAX_ALTS)
 			return ANPR_ERR_INVAL;
 		for (int k = 0; k < p->n; k++)
-			if (sym(p->alt[k].c) < 0 || !(p->alt[k].p > 0.0f && p->alt[k].p <= 1.0f))
+			if (sym(p->alt[k].c) < 0 || !(p->alt[k].p > 0.0f && p->alt[k].p <= 1.0f) ||
+			    !(p->alt[k].shape_subst >= 0.0f && p->alt[k].shape_subst <= 1.0f))
 				return ANPR_ERR_INVAL; /* also rejects NaN */
 	}
 	return ANPR_ERR_OK;

@@ -65,10 +65,27 @@ bool anpr_grammar_normalise(const char *in, char out[ANPR_VRM_BUF]);
  */
 anpr_plate_format anpr_grammar_classify(const char *vrm, anpr_country country);
 
+#define ANPR_LOOKALIKES_MAX 3
+
+/*
+ * The symbols the grammar may read plate symbol c as where c itself cannot
+ * stand (0 as O, 6 as G, D as 0), up to ANPR_LOOKALIKES_MAX into to, NUL
+ * terminated; returns their count (0 for none or anything not a plate
+ * symbol). Any thread.
+ */
+int anpr_grammar_lookalikes(char c, char to[ANPR_LOOKALIKES_MAX + 1]);
+
 /* One recognised symbol position: alternatives, most likely first, p in (0, 1]. */
 typedef struct anpr_ocr_alt {
 	char c; /* 'A'-'Z' or '0'-'9' */
 	float p;
+	/*
+	 * What the glyph's own shape (glyph_shape.h) leaves of reading this
+	 * symbol as one of its look-alikes (anpr_grammar_lookalikes()), in
+	 * [0, 1]: a glyph plainly a 6 is hardly a G. 0: no verdict, the
+	 * look-alikes as usual.
+	 */
+	float shape_subst;
 } anpr_ocr_alt;
 
 typedef struct anpr_ocr_pos {
@@ -117,7 +134,7 @@ typedef struct anpr_plate_guess {
  * when max is 0. ANPR_ERR_INVAL (and *n 0) for NULL line or n, NULL out
  * with max > 0, an unknown country, or a line outside the types' contract
  * (n outside 0..ANPR_OCR_MAX_POS or 0..ANPR_OCR_MAX_ALTS, c not 'A'-'Z' or
- * '0'-'9', p not in (0, 1]). Uses about 28 KiB of stack and allocates
+ * '0'-'9', p not in (0, 1], shape_subst not in [0, 1]). Uses about 28 KiB of stack and allocates
  * nothing. Any thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_grammar_rank(const anpr_ocr_line *line, anpr_country country,

@@ -345,7 +345,7 @@ static void read_symbol(const TessResultIterator *it, const char *best, anpr_ocr
 {
 	TessChoiceIterator *ci = TessResultIteratorGetChoiceIterator(it);
 
-	pos->n = 0;
+	*pos = (anpr_ocr_pos){ .n = 0 };
 	if (ci) {
 		do {
 			const char *text = TessChoiceIteratorGetUTF8Text(ci);
@@ -641,7 +641,7 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other)
 				if (j == merged.n) {
 					if (merged.n == ANPR_OCR_MAX_ALTS)
 						continue;
-					merged.alt[merged.n++] = (anpr_ocr_alt){ two[m]->alt[k].c, 0 };
+					merged.alt[merged.n++] = (anpr_ocr_alt){ .c = two[m]->alt[k].c };
 				}
 				merged.alt[j].p += two[m]->alt[k].p / 2;
 			}

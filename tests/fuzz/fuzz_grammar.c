@@ -66,6 +66,8 @@ static bool build_line(reader *r, bool raw, anpr_ocr_line *l)
 			} else {
 				pos->alt[k].c = symbols[c % 36];
 				pos->alt[k].p = (float)(p + 1) / 256.0f;
+				/* The top bit: a shape verdict (anpr_ocr_alt.shape_subst), 0 to 1. */
+				pos->alt[k].shape_subst = c & 0x80 ? (float)(c & 0x3f) / 63.0f : 0.0f;
 			}
 			if (!valid_sym(pos->alt[k].c) || !(pos->alt[k].p > 0.0f && pos->alt[k].p <= 1.0f))
 				ok = false;

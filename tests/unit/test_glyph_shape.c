@@ -38,6 +38,12 @@ static void features(void)
 	anpr_image_free(&ink);
 }
 
+/* An OCR alternative: symbol sym at probability prob, no shape verdict yet. */
+#define ALT(sym, prob)                  \
+	{                               \
+		.c = (sym), .p = (prob) \
+	}
+
 /* Every class at log probability rest, except symbol c's at mine. */
 static void verdict(float logp[ANPR_GLYPH_SHAPE_CLASSES], char c, float mine, float rest)
 {
@@ -70,7 +76,7 @@ static void reweigh(void)
 	 * H read first, M second, a 5 third: the shape puts M first with nearly
 	 * all of the 0.95 the three held, and H and the 5 fall behind it.
 	 */
-	anpr_ocr_pos pos = { .alt = { { 'H', 0.6f }, { 'M', 0.3f }, { '5', 0.05f } }, .n = 3 };
+	anpr_ocr_pos pos = { .alt = { ALT('H', 0.6f), ALT('M', 0.3f), ALT('5', 0.05f) }, .n = 3 };
 	CHECK(anpr_glyph_shape_doubtful(&pos));
 	anpr_glyph_shape_reweigh(&pos, says_m);
 	CHECK(pos.alt[0].c == 'M' && pos.alt[1].c == 'H' && pos.alt[2].c == '5');
@@ -79,11 +85,11 @@ static void reweigh(void)
 	CHECK(pos.alt[2].p > 0.0f && pos.alt[2].p < pos.alt[1].p);
 
 	/* One alternative, or only O and 0: nothing to choose between by shape, nothing changes. */
-	anpr_ocr_pos one = { .alt = { { 'H', 0.7f } }, .n = 1 };
+	anpr_ocr_pos one = { .alt = { ALT('H', 0.7f) }, .n = 1 };
 	CHECK(!anpr_glyph_shape_doubtful(&one));
 	anpr_glyph_shape_reweigh(&one, says_m);
 	CHECK(one.n == 1 && one.alt[0].c == 'H' && one.alt[0].p == 0.7f);
-	anpr_ocr_pos round = { .alt = { { 'O', 0.6f }, { '0', 0.4f } }, .n = 2 };
+	anpr_ocr_pos round = { .alt = { ALT('O', 0.6f), ALT('0', 0.4f) }, .n = 2 };
 	CHECK(!anpr_glyph_shape_doubtful(&round));
 	anpr_glyph_shape_reweigh(&round, says_m);
 	CHECK(round.alt[0].c == 'O' && round.alt[0].p == 0.6f && round.alt[1].p == 0.4f);
@@ -92,23 +98,49 @@ static void reweigh(void)
 	float says_d[ANPR_GLYPH_SHAPE_CLASSES];
 	verdict(says_d, 'D', -0.1f, -6.0f);
 	says_d[anpr_glyph_shape_class('O')] = -2.5f;
-	anpr_ocr_pos od = { .alt = { { 'O', 0.5f }, { '0', 0.3f }, { 'D', 0.2f } }, .n = 3 };
+	anpr_ocr_pos od = { .alt = { ALT('O', 0.5f), ALT('0', 0.3f), ALT('D', 0.2f) }, .n = 3 };
 	anpr_glyph_shape_reweigh(&od, says_d);
 	CHECK(od.alt[0].c == 'D' && od.alt[1].c == 'O' && od.alt[2].c == '0');
 	CHECK(fabsf(od.alt[1].p / od.alt[2].p - 0.5f / 0.3f) < 1e-3f);
 	CHECK(fabsf(od.alt[0].p + od.alt[1].p + od.alt[2].p - 1.0f) < 1e-5f);
 
+	/*
+	 * What the shape leaves of each alternative's look-alikes (grammar.h):
+	 * next to nothing of a plain 6 read as G (the floor, 0.02), all of a 5
+	 * read as S when the shape cannot tell them apart, and no verdict for a
+	 * symbol without look-alikes. O's look-alike 0 is its own class, so it
+	 * keeps all of it.
+	 */
+	float says_6[ANPR_GLYPH_SHAPE_CLASSES];
+	verdict(says_6, '6', -0.01f, -8.0f);
+	says_6[anpr_glyph_shape_class('K')] = -5.0f;
+	anpr_ocr_pos six = { .alt = { ALT('6', 0.6f), ALT('5', 0.2f), ALT('K', 0.1f), ALT('O', 0.1f) },
+			     .n = 4 };
+	anpr_glyph_shape_reweigh(&six, says_6);
+	CHECK(six.alt[0].c == '6' && six.alt[0].shape_subst == 0.02f);
+	for (int a = 1; a < six.n; a++)
+		CHECK(six.alt[a].shape_subst == (six.alt[a].c == 'K' ? 0.0f : 1.0f));
+	float says_g[ANPR_GLYPH_SHAPE_CLASSES];
+	verdict(says_g, 'G', -0.2f, -8.0f);
+	says_g[anpr_glyph_shape_class('6')] = -1.8f;
+	says_g[anpr_glyph_shape_class('C')] = -3.0f;
+	anpr_ocr_pos g6 = { .alt = { ALT('6', 0.8f), ALT('C', 0.2f) }, .n = 2 };
+	anpr_glyph_shape_reweigh(&g6, says_g);
+	/* A G by shape: the 6 keeps all of its look-alike G (capped at 1); the C, likelier than a 0, little of its 0. */
+	for (int a = 0; a < g6.n; a++)
+		CHECK(g6.alt[a].c == '6' ? g6.alt[a].shape_subst == 1.0f : g6.alt[a].shape_subst == 0.02f);
+
 	/* A verdict sure beyond float range still leaves every alternative possible. */
 	float certain[ANPR_GLYPH_SHAPE_CLASSES];
 	verdict(certain, 'M', 0.0f, -200.0f);
-	anpr_ocr_pos w = { .alt = { { 'W', 0.9f }, { 'M', 0.05f }, { 'N', 0.05f } }, .n = 3 };
+	anpr_ocr_pos w = { .alt = { ALT('W', 0.9f), ALT('M', 0.05f), ALT('N', 0.05f) }, .n = 3 };
 	anpr_glyph_shape_reweigh(&w, certain);
 	CHECK(w.alt[0].c == 'M');
 	for (int a = 0; a < w.n; a++)
 		CHECK(w.alt[a].p >= 1e-6f && w.alt[a].p <= 1.0f);
 
 	/* One model's alternatives can hold more than 1 together: the winner still gets at most 1. */
-	anpr_ocr_pos rich = { .alt = { { 'H', 0.9f }, { 'M', 0.8f } }, .n = 2 };
+	anpr_ocr_pos rich = { .alt = { ALT('H', 0.9f), ALT('M', 0.8f) }, .n = 2 };
 	anpr_glyph_shape_reweigh(&rich, says_m);
 	CHECK(rich.alt[0].c == 'M' && rich.alt[0].p == 1.0f && rich.alt[1].p >= 1e-6f);
 }

@@ -934,6 +934,17 @@ static void test_rank_args(void)
 		CHECK_INT(n, 0);
 	}
 
+	/* A shape verdict outside [0, 1] is outside the contract too. */
+	static const float bad_subst[] = { -0.01f, 1.01f, NAN, INFINITY };
+	for (size_t i = 0; i < N_OF(bad_subst); i++) {
+		anpr_ocr_line b;
+		clean_line("AB12CDE", 0.9f, &b);
+		b.pos[2].alt[0].shape_subst = bad_subst[i];
+		n = 77;
+		CHECK_INT(anpr_grammar_rank(&b, ANPR_COUNTRY_AUTO, g, N_OF(g), &n), ANPR_ERR_INVAL);
+		CHECK_INT(n, 0);
+	}
+
 	/* p = 1 and tiny p are inside the contract. */
 	clean_line("AB12CDE", 1.0f, &l);
 	CHECK_INT(rank(&l, ANPR_COUNTRY_AUTO, today(), g, N_OF(g)) > 0, 1);
@@ -973,6 +984,46 @@ static void test_rank_many_lookalikes(void)
 		CHECK_STR(g[4].text, "AB12CZE");
 		CHECK(g[0].score == g[4].score);
 	}
+}
+
+/*
+ * The look-alikes the grammar reads a symbol as, and what the glyph's shape
+ * leaves of them: a sure 6 in a dateless mark's first place is read as the G
+ * of a prefix mark, likelier on the road, until the shape says the glyph is
+ * plainly a 6.
+ */
+static void test_rank_shape_subst(void)
+{
+	char to[ANPR_LOOKALIKES_MAX + 1];
+	anpr_ocr_line l;
+	anpr_plate_guess g[8];
+
+	CHECK_INT(anpr_grammar_lookalikes('6', to), 1);
+	CHECK_STR(to, "G");
+	CHECK_INT(anpr_grammar_lookalikes('0', to), 3);
+	CHECK_STR(to, "ODQ");
+	CHECK_INT(anpr_grammar_lookalikes('K', to), 0);
+	CHECK_STR(to, "");
+	CHECK_INT(anpr_grammar_lookalikes('a', to), 0);
+
+	make_line("6:0.9,5:0.1 7 1 9 | H T W", &l);
+	size_t n = rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g));
+	CHECK(n > 0);
+	if (n > 0) {
+		CHECK_STR(g[0].text, "G719HTW");
+		CHECK_INT(g[0].format, ANPR_FMT_UK_PREFIX);
+	}
+	l.pos[0].alt[0].shape_subst = 0.02f; /* a G is 1/50 as likely as a 6 by shape */
+	n = rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g));
+	CHECK(n > 0);
+	if (n > 0) {
+		CHECK_STR(g[0].text, "6719HTW");
+		CHECK_INT(g[0].format, ANPR_FMT_UK_DATELESS);
+	}
+	/* A verdict of 1 (the shape cannot tell) substitutes as no verdict does. */
+	l.pos[0].alt[0].shape_subst = 1.0f;
+	n = rank(&l, ANPR_COUNTRY_UK, today(), g, N_OF(g));
+	CHECK(n > 0 && strcmp(g[0].text, "G719HTW") == 0);
 }
 
 /* Every guess of a varied set of lines keeps the promises, in every country. */
@@ -1024,6 +1075,7 @@ int main(void)
 	test_rank_impossible();
 	test_rank_args();
 	test_rank_many_lookalikes();
+	test_rank_shape_subst();
 	test_rank_invariants();
 	return check_summary();
 }

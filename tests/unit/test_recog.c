@@ -235,10 +235,10 @@ static anpr_ocr_line make_line(const char *best, float p, const char *second)
 
 	for (size_t i = 0; best[i] && l.n < ANPR_OCR_MAX_POS; i++) {
 		anpr_ocr_pos *pos = &l.pos[l.n++];
-		pos->alt[0] = (anpr_ocr_alt){ best[i], p };
+		pos->alt[0] = (anpr_ocr_alt){ .c = best[i], .p = p };
 		pos->n = 1;
 		if (second && second[i]) {
-			pos->alt[1] = (anpr_ocr_alt){ second[i], 1.0f - p };
+			pos->alt[1] = (anpr_ocr_alt){ .c = second[i], .p = 1.0f - p };
 			pos->n = 2;
 		}
 		pos->height = 1.0f;
