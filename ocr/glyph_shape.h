@@ -46,8 +46,12 @@ void anpr_glyph_shape_classify(const float f[ANPR_GLYPH_SHAPE_FEATURES],
  * is multiplied by its class's probability, then all are scaled back to the
  * probability they held together before. Symbols the OCR did not offer are
  * not added, and O and 0 keep their ratio. Each p stays within [1e-6, 1];
- * the alternatives are sorted most likely first again. Nothing changes
- * unless the position is in doubt (anpr_glyph_shape_doubtful()).
+ * the alternatives are sorted most likely first again. Each alternative
+ * with look-alikes (anpr_grammar_lookalikes()) also gets how likely, by
+ * shape, its likeliest look-alike is against itself, within [0.02, 1]
+ * (anpr_ocr_alt.shape_subst): the grammar then reads a plain 6 as a G only
+ * at that share of its usual look-alike penalty. Nothing changes unless the
+ * position is in doubt (anpr_glyph_shape_doubtful()).
  */
 void anpr_glyph_shape_reweigh(anpr_ocr_pos *pos, const float logp[ANPR_GLYPH_SHAPE_CLASSES]);
 

@@ -19,7 +19,8 @@
  *
  * where w is the largest of: p of an alternative equal to char (when char fits
  * the class), or a look-alike penalty times p of an alternative that does not
- * fit the class and looks like char. The score of a text is the sum of the
+ * fit the class and looks like char (the penalty scaled by what the glyph's
+ * shape leaves of that look-alike, anpr_ocr_alt.shape_subst, where it has a say). The score of a text is the sum of the
  * weights of all readings spelling it, divided by the total weight of every
  * grammar-valid reading of the line (computed exactly, position by position,
  * not just over the texts found), so the scores of all possible texts sum to 1.
