@@ -20,10 +20,11 @@
  * where w is the largest of: p of an alternative equal to char (when char fits
  * the class), or a look-alike penalty times p of an alternative that does not
  * fit the class and looks like char (the penalty scaled by what the glyph's
- * shape leaves of that look-alike, anpr_ocr_alt.shape_subst, where it has a say). The score of a text is the sum of the
- * weights of all readings spelling it, divided by the total weight of every
- * grammar-valid reading of the line (computed exactly, position by position,
- * not just over the texts found), so the scores of all possible texts sum to 1.
+ * shape leaves of that look-alike, anpr_ocr_alt.shape_subst, where it has a
+ * say). The score of a text is the sum of the weights of all readings
+ * spelling it, divided by the total weight of every grammar-valid reading of
+ * the line (computed exactly, position by position, not just over the texts
+ * found), so the scores of all possible texts sum to 1.
  * A beam search per template finds the candidate texts.
  */
 

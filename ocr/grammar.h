@@ -134,8 +134,8 @@ typedef struct anpr_plate_guess {
  * when max is 0. ANPR_ERR_INVAL (and *n 0) for NULL line or n, NULL out
  * with max > 0, an unknown country, or a line outside the types' contract
  * (n outside 0..ANPR_OCR_MAX_POS or 0..ANPR_OCR_MAX_ALTS, c not 'A'-'Z' or
- * '0'-'9', p not in (0, 1], shape_subst not in [0, 1]). Uses about 28 KiB of stack and allocates
- * nothing. Any thread.
+ * '0'-'9', p not in (0, 1], shape_subst not in [0, 1]). Uses about 28 KiB
+ * of stack and allocates nothing. Any thread.
  */
 ANPR_MUST_CHECK anpr_err anpr_grammar_rank(const anpr_ocr_line *line, anpr_country country,
 					   anpr_plate_guess *out, size_t max, size_t *n);

@@ -17,7 +17,7 @@
  * all, L2 0.001 on the weights, Adam on batches of 256 over 60 passes
  * (rate 0.003, the last 10 at 0.0003), weights and batch order drawn from a
  * fixed seed: the same folders give the same header.
- * It prints each folder's accuracy and mean log loss. tools/train-glyph-shape.sh
+ * It prints each folder's accuracy, mean log loss and commonest confusions. tools/train-glyph-shape.sh
  * (make glyph-shape) makes the folders and runs it.
  *
  * Exit status: 0 written, 1 an error, 2 usage.
