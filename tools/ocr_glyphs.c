@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +61,12 @@ typedef struct data {
 	long strips[MAX_DIRS], skipped[MAX_DIRS];
 } data;
 
-/* Adds the glyphs of one strip, whose symbols are text, as examples of folder number set. */
-static void add_strip(data *d, int set, const char *png, const char *text, anpr_image *grey, anpr_image *ink)
+/*
+ * Adds the glyphs of one strip, whose symbols are text, as examples of folder
+ * number set; false when the store of MAX_EXAMPLES is full (a model trained
+ * or measured on part of a folder would say nothing true).
+ */
+static bool add_strip(data *d, int set, const char *png, const char *text, anpr_image *grey, anpr_image *ink)
 {
 	anpr_rect pieces[MAX_PIECES];
 	int ns = (int)strlen(text);
@@ -69,14 +74,19 @@ static void add_strip(data *d, int set, const char *png, const char *text, anpr_
 	if (anpr_cv_read_file(png, ANPR_CV_LOAD_GREY, grey) != ANPR_ERR_OK) {
 		fprintf(stderr, "anpr-ocr-glyphs: %s: cannot read the image, skipped\n", png);
 		d->skipped[set]++;
-		return;
+		return true;
 	}
 	d->strips[set]++;
 	if (anpr_ocr_glyph_pieces(grey, ink, pieces, MAX_PIECES) != ns || ns == 0) {
 		d->skipped[set]++;
-		return;
+		return true;
 	}
-	for (int i = 0; i < ns && d->n < MAX_EXAMPLES; i++) {
+	for (int i = 0; i < ns; i++) {
+		if (d->n == MAX_EXAMPLES) {
+			fprintf(stderr, "anpr-ocr-glyphs: more than %d glyphs in all; use fewer strips\n",
+				MAX_EXAMPLES);
+			return false;
+		}
 		int label = anpr_glyph_shape_class(text[i]);
 		example *e = &d->ex[d->n];
 
@@ -87,9 +97,13 @@ static void add_strip(data *d, int set, const char *png, const char *text, anpr_
 		d->per_set[set]++;
 		d->n++;
 	}
+	return true;
 }
 
-/* Reads every labelled strip of dir, in name order, as folder number set; 0 when the folder cannot be listed. */
+/*
+ * Reads every labelled strip of dir, in name order, as folder number set; 0
+ * when the folder cannot be listed or the glyphs overflow the store.
+ */
 static int load_dir(data *d, int set, const char *dir)
 {
 	char **names = NULL, path[4096], text[ANPR_VRM_BUF];
@@ -103,7 +117,8 @@ static int load_dir(data *d, int set, const char *dir)
 		if (!anpr_strip_set_truth(dir, names[i], text))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		add_strip(d, set, path, text, &grey, &ink);
+		if (!add_strip(d, set, path, text, &grey, &ink))
+			err = ANPR_ERR_TOO_BIG;
 	}
 	anpr_strip_set_free(names, n);
 	anpr_image_free(&grey);
@@ -297,13 +312,20 @@ static void report(const net *m, const data *d, int set, const char *name)
 	printf("\n");
 }
 
-/* Writes the model with the standardisation folded into the first layer. */
+/*
+ * Writes the model with the standardisation folded into the first layer, to
+ * path.tmp first and then renamed over path, so that a failed write never
+ * leaves a cut-short header in the source tree.
+ */
 static int write_header(const char *path, const net *m, char **argv, int argc)
 {
-	FILE *f = fopen(path, "w");
+	char tmp[4096];
+	int w = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = w > 0 && (size_t)w < sizeof(tmp) ? fopen(tmp, "w") : NULL;
 
 	if (!f) {
-		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", path,
+			w > 0 && (size_t)w < sizeof(tmp) ? strerror(errno) : "path too long");
 		return 0;
 	}
 	fprintf(f, "/* SPDX-License-Identifier: MIT */\n/* The glyph shape model (ocr/glyph_shape.h), "
@@ -338,7 +360,13 @@ static int write_header(const char *path, const net *m, char **argv, int argc)
 	for (int c = 0; c < NC; c++)
 		fprintf(f, "%s%.6ff", c == 0 ? "\n\t" : c % 6 ? ", " : ",\n\t", m->b2[c]);
 	fprintf(f, "\n};\n");
-	return fclose(f) == 0;
+	bool written = !ferror(f);
+	if (fclose(f) != 0 || !written || rename(tmp, path) != 0) {
+		fprintf(stderr, "anpr-ocr-glyphs: %s: %s\n", path, strerror(errno ? errno : EIO));
+		remove(tmp);
+		return 0;
+	}
+	return 1;
 }
 
 int main(int argc, char **argv)
