@@ -5,8 +5,14 @@
 #include <math.h>
 #include <string.h>
 
-/* The trained network: GLYPH_SHAPE_HIDDEN, glyph_shape_w1/b1/w2/b2 (written by `anpr-ocr-glyphs fit`). */
+/* The trained network: GLYPH_SHAPE_HIDDEN, glyph_shape_w1/b1/w2/b2 (written by anpr-ocr-glyphs, `make glyph-shape`). */
 #include "glyph_shape_model.h"
+
+/* A header trained for other features or classes than glyph_shape.h's does not build. */
+_Static_assert(sizeof(glyph_shape_w1) / sizeof(glyph_shape_w1[0]) == ANPR_GLYPH_SHAPE_FEATURES,
+	       "glyph_shape_model.h: retrain it (make glyph-shape) for these features");
+_Static_assert(sizeof(glyph_shape_b2) / sizeof(glyph_shape_b2[0]) == ANPR_GLYPH_SHAPE_CLASSES,
+	       "glyph_shape_model.h: retrain it (make glyph-shape) for these classes");
 
 /*
  * Below this a reweighed alternative would read as impossible, which the
