@@ -763,6 +763,179 @@ static void check_shapes(anpr_ocr_line *line, const anpr_image *strip, anpr_imag
 	}
 }
 
+/*
+ * split_merged() takes a glyph piece for a glyph of its own when the shape
+ * model gives its class at least SPLIT_SURE (real tile glyphs: 1 in 120
+ * classed wrong overall, ocr/model/README.md), and only pieces that stand
+ * at most SPLIT_GAP glyph heights apart, as glyphs of one group do: a
+ * plate's edge or a bolt beside the last glyph stands further off.
+ */
+#define SPLIT_SURE 0.9f
+#define SPLIT_GAP 0.25f
+
+/* The shape model's likeliest class for a piece of the thresholded strip work, its probability into *p; -1 when it cannot tell. */
+static int piece_class(const anpr_image *work, anpr_rect piece, float *p)
+{
+	float f[ANPR_GLYPH_SHAPE_FEATURES], logp[ANPR_GLYPH_SHAPE_CLASSES];
+	int best = 0;
+
+	*p = 0;
+	if (!anpr_glyph_shape_features(work, piece, f))
+		return -1;
+	anpr_glyph_shape_classify(f, logp);
+	for (int c = 1; c < ANPR_GLYPH_SHAPE_CLASSES; c++)
+		if (logp[c] > logp[best])
+			best = c;
+	*p = expf(logp[best]);
+	return best;
+}
+
+/* Whether symbols a and b may be one glyph: one shape class, or look-alikes to the grammar. */
+static bool alike(char a, char b)
+{
+	char look[ANPR_LOOKALIKES_MAX + 1];
+
+	if (anpr_glyph_shape_class(a) == anpr_glyph_shape_class(b))
+		return true;
+	anpr_grammar_lookalikes(a, look);
+	return strchr(look, b) != NULL;
+}
+
+/*
+ * The glyph pieces whose centres lie in position i's box and in no other
+ * position's: their indices into g->pieces into in[], their shape classes
+ * into cls[], and the index in in[] of the first of the class read at i
+ * into *own (-1: none). Returns their count, or 0 when the shape model is
+ * not sure of every one (SPLIT_SURE).
+ */
+static int pieces_in(const anpr_ocr_line *line, const int *x0, const int *x1, int i, const anpr_image *work,
+		     const strip_glyphs *g, int *in, int *cls, float *prob, int *own)
+{
+	int read = anpr_glyph_shape_class(line->pos[i].alt[0].c), m = 0;
+
+	*own = -1;
+	for (int k = 0; k < g->n && k < MAX_BLOBS; k++) {
+		const anpr_rect *b = &g->pieces[k];
+		int cx2 = 2 * b->x + b->width;
+		bool elsewhere = false;
+
+		if (cx2 < 2 * x0[i] || cx2 > 2 * x1[i])
+			continue;
+		for (int o = 0; o < line->n && !elsewhere; o++)
+			elsewhere = o != i && x1[o] > x0[o] && cx2 >= 2 * x0[o] && cx2 <= 2 * x1[o];
+		if (elsewhere)
+			continue;
+		if (m == ANPR_OCR_MAX_POS)
+			return 0;
+		cls[m] = piece_class(work, *b, &prob[m]);
+		if (cls[m] < 0 || prob[m] < SPLIT_SURE)
+			return 0;
+		if (*own < 0 && cls[m] == read)
+			*own = m;
+		in[m++] = k;
+	}
+	return m;
+}
+
+/*
+ * Whether the m pieces in[] of position i can be split out of it: they lie
+ * between its neighbours' boxes and as close together as the glyphs of one
+ * group (SPLIT_GAP), and neither neighbour reads any of them (or a
+ * look-alike): Tesseract sometimes sets a symbol's box off its glyph, over
+ * its neighbour's (SK57 boxed S over both S and K, and K over a sliver),
+ * and splitting would then read that glyph twice.
+ */
+static bool can_split(const anpr_ocr_line *line, const int *x0, const int *x1, int i, const strip_glyphs *g,
+		      const int *in, const int *cls, int m)
+{
+	const anpr_rect *first = &g->pieces[in[0]], *last = &g->pieces[in[m - 1]];
+
+	if (i > 0 && x1[i - 1] > x0[i - 1] && x0[i - 1] >= first->x)
+		return false;
+	if (i + 1 < line->n && x1[i + 1] > x0[i + 1] && x0[i + 1] <= last->x)
+		return false;
+	for (int j = 1; j < m; j++) {
+		const anpr_rect *a = &g->pieces[in[j - 1]], *b = &g->pieces[in[j]];
+		int h = a->height > b->height ? a->height : b->height;
+		if ((float)(b->x - a->x - a->width) > SPLIT_GAP * (float)h)
+			return false;
+	}
+	for (int j = 0; j < m; j++)
+		for (int o = i - 1; o <= i + 1; o += 2)
+			if (o >= 0 && o < line->n && line->pos[o].n > 0 &&
+			    alike(line->pos[o].alt[0].c, ANPR_GLYPH_SHAPE_SYMBOLS[cls[j]]))
+				return false;
+	return true;
+}
+
+/*
+ * Where the LSTM ran glyphs together into one symbol (AB58 read 8; a narrow
+ * 1 swallowed by its neighbour, DA71 read DA7), that symbol's box holds the
+ * centres of two or more of the strip's glyph pieces (g, found here if
+ * nobody wanted them before). When the shape model is sure of every one,
+ * one of them is of the symbol read, and they can be split out
+ * (can_split()), the position becomes one per piece: the piece of the
+ * symbol read keeps the OCR's alternatives, each other piece reads as its
+ * shape's class (O as O or 0, half each). Boxes x0, x1 follow. Returns the
+ * number of positions added.
+ */
+static int split_merged(anpr_ocr_line *line, int *x0, int *x1, const anpr_image *strip, anpr_image *work,
+			strip_glyphs *g)
+{
+	int added = 0;
+
+	if (glyphs_on(g, strip, work) < 2)
+		return 0;
+	for (int i = line->n - 1; i >= 0; i--) {
+		int in[ANPR_OCR_MAX_POS], cls[ANPR_OCR_MAX_POS], own;
+		float prob[ANPR_OCR_MAX_POS];
+
+		if (x1[i] <= x0[i] || line->pos[i].n == 0)
+			continue;
+		int m = pieces_in(line, x0, x1, i, work, g, in, cls, prob, &own);
+		if (m < 2 || own < 0 || line->n + m - 1 > ANPR_OCR_MAX_POS ||
+		    !can_split(line, x0, x1, i, g, in, cls, m))
+			continue;
+		anpr_ocr_pos was = line->pos[i];
+		size_t after = (size_t)(line->n - i - 1);
+		memmove(&line->pos[i + m], &line->pos[i + 1], after * sizeof(line->pos[0]));
+		memmove(&x0[i + m], &x0[i + 1], after * sizeof(x0[0]));
+		memmove(&x1[i + m], &x1[i + 1], after * sizeof(x1[0]));
+		for (int j = 0; j < m; j++) {
+			anpr_ocr_pos *pos = &line->pos[i + j];
+			const anpr_rect *b = &g->pieces[in[j]];
+			char c = ANPR_GLYPH_SHAPE_SYMBOLS[cls[j]];
+
+			if (j == own) {
+				*pos = was;
+			} else if (c == 'O') {
+				*pos = (anpr_ocr_pos){ .n = 2, .height = was.height };
+				pos->alt[0] = (anpr_ocr_alt){ .c = 'O', .p = prob[j] / 2 };
+				pos->alt[1] = (anpr_ocr_alt){ .c = '0', .p = prob[j] / 2 };
+			} else {
+				*pos = (anpr_ocr_pos){ .n = 1, .height = was.height };
+				pos->alt[0] = (anpr_ocr_alt){ .c = c, .p = prob[j] };
+			}
+			pos->gap_before = j == 0 && was.gap_before;
+			x0[i + j] = b->x;
+			x1[i + j] = b->x + b->width;
+		}
+		line->n += m - 1;
+		added += m - 1;
+	}
+	return added;
+}
+
+/* See recog_internal.h. */
+int anpr_ocr_split_merged(anpr_ocr_line *line, int *x0, int *x1, const anpr_image *strip, anpr_image *work)
+{
+	strip_glyphs g = { .n = GLYPHS_UNKNOWN };
+
+	if (!line || !x0 || !x1 || !strip || !work || line->n < 0 || line->n > ANPR_OCR_MAX_POS)
+		return 0;
+	return split_merged(line, x0, x1, strip, work, &g);
+}
+
 anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip, anpr_ocr_line *line,
 				int *calls)
 {
@@ -782,6 +955,7 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 		return err;
 	if (!models[1]) {
 		check_shapes(line, strip, &models[0]->ink, &glyphs, ax0, ax1);
+		split_merged(line, ax0, ax1, strip, &models[0]->ink, &glyphs);
 		return ANPR_ERR_OK;
 	}
 	err = read_boxed(models[1], strip, &other, bx0, bx1);
@@ -800,7 +974,7 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 	 * does not pick the shorter line: glyphs too faint to threshold would
 	 * make it drop them (MX76MZT read MX76M on the clip set).
 	 */
-	const int *x0 = ax0, *x1 = ax1;
+	int *x0 = ax0, *x1 = ax1;
 	if (line->n == other.n) {
 		anpr_ocr_line_merge(line, &other);
 	} else {
@@ -818,5 +992,6 @@ anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *s
 		}
 	}
 	check_shapes(line, strip, &models[0]->ink, &glyphs, x0, x1);
+	split_merged(line, x0, x1, strip, &models[0]->ink, &glyphs);
 	return ANPR_ERR_OK;
 }

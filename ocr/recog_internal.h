@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals of the recogniser that tests and tools reach: folding a glyph read twice, a strip's glyphs. */
+/* Internals of the recogniser that tests and tools reach: folding a glyph read twice, a strip's glyphs, splitting glyphs run together. */
 #ifndef ANPR_RECOG_INTERNAL_H
 #define ANPR_RECOG_INTERNAL_H
 
@@ -34,5 +34,21 @@ void anpr_ocr_fold_to(anpr_ocr_line *line, int *x0, int *x1, int n);
  * into a border), more than 64 pieces, bad input.
  */
 int anpr_ocr_glyph_pieces(const anpr_image *strip, anpr_image *work, anpr_rect *pieces, int max);
+
+/*
+ * Splits the symbols the LSTM ran together (AB58 read 8, DA71 read DA7):
+ * where a position's box, x0[i] to x1[i] in strip pixels, holds the
+ * centres of two or more of the strip's glyph pieces
+ * (anpr_ocr_glyph_pieces()) that no other box holds, the glyph shape model
+ * is sure of each (probability 0.9 or more), one is of the symbol read,
+ * they stand between the neighbours' boxes as close as the glyphs of one
+ * group (gaps of 0.25 glyph heights at most), and neither neighbour reads
+ * any of them or a look-alike, the position becomes one per piece. The
+ * piece of the symbol read keeps the OCR's alternatives; each other piece
+ * reads as its shape's class, O as O or 0. x0 and x1 follow; arrays hold
+ * ANPR_OCR_MAX_POS entries. work as for anpr_ocr_glyph_pieces(). Returns
+ * the number of positions added (0 for bad input).
+ */
+int anpr_ocr_split_merged(anpr_ocr_line *line, int *x0, int *x1, const anpr_image *strip, anpr_image *work);
 
 #endif

@@ -2,7 +2,8 @@
 /*
  * glyph_shape: the features of a glyph, its classes, the committed model's
  * verdict on every symbol of plates rendered by the project's generator in
- * both plate fonts, and how a verdict reweighs the OCR's alternatives.
+ * both plate fonts, how a verdict reweighs the OCR's alternatives, and how
+ * the recogniser splits glyphs the LSTM ran together by their shapes.
  */
 #include <math.h>
 #include <string.h>
@@ -212,11 +213,131 @@ static void rendered(void)
 	anpr_synth_close(s);
 }
 
+/* Renders mark (display with its space) as a front plate in font 0 and finds its glyph pieces: their count. */
+static int render_pieces(anpr_synth *s, const char *mark, const char *display, anpr_image *grey,
+			 anpr_image *ink, anpr_rect *pieces, int max)
+{
+	anpr_synth_plate p = { .font = 0, .band = ANPR_SYNTH_BAND_NONE };
+	anpr_image plate = { 0 };
+	int n = -1;
+
+	strcpy(p.vrm.text, mark);
+	strcpy(p.vrm.display, display);
+	p.vrm.gap = (int)(strchr(display, ' ') - display);
+	p.vrm.format = ANPR_VRM_GEN_CURRENT;
+	if (anpr_synth_render_plate(s, &p, 0.5, &plate) == ANPR_ERR_OK &&
+	    anpr_cv_convert(&plate, grey, ANPR_CV_BGR2GREY) == ANPR_ERR_OK)
+		n = anpr_ocr_glyph_pieces(grey, ink, pieces, max);
+	anpr_image_free(&plate);
+	return n;
+}
+
+/*
+ * A line as the OCR might give it: text's symbols, each boxed over the
+ * pieces from[i] to to[i] (inclusive), or over a sliver at the right end
+ * of piece from[i] when to[i] is -1. Each symbol also offers a second,
+ * unlikely one, so a kept position can be told from a made one.
+ */
+static void make_line(const char *text, const anpr_rect *pieces, const int *from, const int *to,
+		      anpr_ocr_line *line, int *x0, int *x1)
+{
+	line->n = (int)strlen(text);
+	for (int i = 0; i < line->n; i++) {
+		const anpr_rect *a = &pieces[from[i]], *b = &pieces[to[i] < 0 ? from[i] : to[i]];
+		line->pos[i] = (anpr_ocr_pos){ .n = 2, .height = 1.0f };
+		line->pos[i].alt[0] = (anpr_ocr_alt){ .c = text[i], .p = 0.8f };
+		line->pos[i].alt[1] = (anpr_ocr_alt){ .c = text[i] == 'Q' ? 'R' : 'Q', .p = 0.01f };
+		x0[i] = to[i] < 0 ? a->x + a->width - 2 : a->x;
+		x1[i] = b->x + b->width;
+	}
+}
+
+static void line_text(const anpr_ocr_line *line, char *out)
+{
+	for (int i = 0; i < line->n; i++)
+		out[i] = line->pos[i].alt[0].c;
+	out[line->n] = '\0';
+}
+
+static void split(void)
+{
+	anpr_synth *s = NULL;
+	anpr_image grey = { 0 }, ink = { 0 };
+	anpr_rect pc[16];
+	anpr_ocr_line line;
+	int x0[ANPR_OCR_MAX_POS], x1[ANPR_OCR_MAX_POS];
+	char text[ANPR_OCR_MAX_POS + 1];
+
+	CHECK_INT(anpr_synth_open(NULL, &s), ANPR_ERR_OK);
+	if (!s)
+		return;
+
+	/* A narrow 1 swallowed by the 7 before it: DA71AUU read DA7AUU. */
+	CHECK_INT(render_pieces(s, "DA71AUU", "DA71 AUU", &grey, &ink, pc, 16), 7);
+	make_line("DA7AUU", pc, (const int[]){ 0, 1, 2, 4, 5, 6 }, (const int[]){ 0, 1, 3, 4, 5, 6 }, &line,
+		  x0, x1);
+	CHECK_INT(anpr_ocr_split_merged(&line, x0, x1, &grey, &ink), 1);
+	line_text(&line, text);
+	CHECK_STR(text, "DA71AUU");
+	/* The 7 keeps the OCR's alternatives and its piece's box; the 1 is the shape's, sure. */
+	CHECK(line.pos[2].n == 2 && line.pos[2].alt[0].p == 0.8f);
+	CHECK(x0[2] == pc[2].x && x1[2] == pc[2].x + pc[2].width);
+	CHECK(line.pos[3].n == 1 && line.pos[3].alt[0].p >= 0.9f && line.pos[3].alt[0].p <= 1.0f);
+	CHECK(x0[3] == pc[3].x && x1[3] == pc[3].x + pc[3].width && !line.pos[3].gap_before);
+	CHECK(x0[6] == pc[6].x);
+
+	/* Across the space between the groups the pieces stand too far apart: 1 and A are not split. */
+	make_line("DA71UU", pc, (const int[]){ 0, 1, 2, 3, 5, 6 }, (const int[]){ 0, 1, 2, 4, 5, 6 }, &line,
+		  x0, x1);
+	CHECK_INT(anpr_ocr_split_merged(&line, x0, x1, &grey, &ink), 0);
+	line_text(&line, text);
+	CHECK_STR(text, "DA71UU");
+
+	/* A whole group run into one symbol: AB58NCJ read 8NCJ. */
+	CHECK_INT(render_pieces(s, "AB58NCJ", "AB58 NCJ", &grey, &ink, pc, 16), 7);
+	make_line("8NCJ", pc, (const int[]){ 0, 4, 5, 6 }, (const int[]){ 3, 4, 5, 6 }, &line, x0, x1);
+	CHECK_INT(anpr_ocr_split_merged(&line, x0, x1, &grey, &ink), 3);
+	line_text(&line, text);
+	CHECK_STR(text, "AB58NCJ");
+	CHECK(line.pos[3].n == 2 && line.pos[3].alt[1].c == 'Q');
+
+	/* The symbol read is none of the pieces in its box: nothing to anchor a split. */
+	make_line("ABXNCJ", pc, (const int[]){ 0, 1, 2, 4, 5, 6 }, (const int[]){ 0, 1, 3, 4, 5, 6 }, &line,
+		  x0, x1);
+	CHECK_INT(anpr_ocr_split_merged(&line, x0, x1, &grey, &ink), 0);
+
+	/*
+	 * Tesseract boxed A over A and B, and B over a sliver of its glyph: the
+	 * B piece is B's, not a glyph A swallowed, and is not read twice.
+	 */
+	make_line("AB58NCJ", pc, (const int[]){ 0, 1, 2, 3, 4, 5, 6 }, (const int[]){ 1, -1, 2, 3, 4, 5, 6 },
+		  &line, x0, x1);
+	CHECK_INT(anpr_ocr_split_merged(&line, x0, x1, &grey, &ink), 0);
+	line_text(&line, text);
+	CHECK_STR(text, "AB58NCJ");
+
+	/* Boxes out of the line's order (N's a sliver left of the pieces 8's box holds): left alone. */
+	make_line("8NCJ", pc, (const int[]){ 0, 4, 5, 6 }, (const int[]){ 3, 4, 5, 6 }, &line, x0, x1);
+	x0[1] = pc[0].x;
+	x1[1] = pc[0].x + 2;
+	CHECK_INT(anpr_ocr_split_merged(&line, x0, x1, &grey, &ink), 0);
+
+	/* Bad input. */
+	CHECK_INT(anpr_ocr_split_merged(NULL, x0, x1, &grey, &ink), 0);
+	line.n = ANPR_OCR_MAX_POS + 1;
+	CHECK_INT(anpr_ocr_split_merged(&line, x0, x1, &grey, &ink), 0);
+
+	anpr_image_free(&grey);
+	anpr_image_free(&ink);
+	anpr_synth_close(s);
+}
+
 int main(void)
 {
 	features();
 	classes();
 	reweigh();
 	rendered();
+	split();
 	return check_summary();
 }
