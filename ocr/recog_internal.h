@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals of the recogniser that tests and tools reach: folding a glyph read twice, a strip's glyphs, splitting glyphs run together. */
+/* Internals of the recogniser that tests and tools reach: folding a glyph read twice, a strip's glyphs, their shapes, splitting glyphs run together. */
 #ifndef ANPR_RECOG_INTERNAL_H
 #define ANPR_RECOG_INTERNAL_H
 
@@ -34,6 +34,17 @@ void anpr_ocr_fold_to(anpr_ocr_line *line, int *x0, int *x1, int n);
  * into a border), more than 64 pieces, bad input.
  */
 int anpr_ocr_glyph_pieces(const anpr_image *strip, anpr_image *work, anpr_rect *pieces, int max);
+
+/*
+ * The recogniser's look at each symbol's own glyph, with the line's boxes
+ * x0[i] to x1[i] (ANPR_OCR_MAX_POS entries; x1 <= x0: unknown): where the
+ * glyph shape model is sure (0.9) of a class the OCR did not offer and the
+ * box plainly holds that one glyph piece, the class is offered at 0.01;
+ * where the OCR offered symbols of more than one shape, the shape reweighs
+ * them (anpr_glyph_shape_reweigh()). work as for anpr_ocr_glyph_pieces().
+ */
+void anpr_ocr_check_shapes(anpr_ocr_line *line, const int *x0, const int *x1, const anpr_image *strip,
+			   anpr_image *work);
 
 /*
  * Splits the symbols the LSTM ran together (AB58 read 8, DA71 read DA7):

@@ -3,7 +3,8 @@
  * glyph_shape: the features of a glyph, its classes, the committed model's
  * verdict on every symbol of plates rendered by the project's generator in
  * both plate fonts, how a verdict reweighs the OCR's alternatives, and how
- * the recogniser splits glyphs the LSTM ran together by their shapes.
+ * the recogniser uses the shapes: offering a symbol the OCR missed, and
+ * splitting glyphs the LSTM ran together.
  */
 #include <math.h>
 #include <string.h>
@@ -332,6 +333,71 @@ static void split(void)
 	anpr_synth_close(s);
 }
 
+/* Whether the OCR position offers symbol c. */
+static bool offers(const anpr_ocr_pos *pos, char c)
+{
+	for (int a = 0; a < pos->n; a++)
+		if (pos->alt[a].c == c)
+			return true;
+	return false;
+}
+
+/*
+ * A glyph the OCR missed outright (an A read R, with no A among its
+ * alternatives) is offered by its shape, and wins; not where its box holds
+ * two glyphs, or where its glyph's centre is in another symbol's box too.
+ */
+static void offer(void)
+{
+	anpr_synth *s = NULL;
+	anpr_image grey = { 0 }, ink = { 0 };
+	anpr_rect pc[16];
+	anpr_ocr_line line;
+	int x0[ANPR_OCR_MAX_POS], x1[ANPR_OCR_MAX_POS];
+	const int each[] = { 0, 1, 2, 3, 4, 5, 6 };
+
+	CHECK_INT(anpr_synth_open(NULL, &s), ANPR_ERR_OK);
+	if (!s)
+		return;
+	CHECK_INT(render_pieces(s, "AB58NCJ", "AB58 NCJ", &grey, &ink, pc, 16), 7);
+
+	make_line("RB58NCJ", pc, each, each, &line, x0, x1);
+	CHECK(!offers(&line.pos[0], 'A'));
+	anpr_ocr_check_shapes(&line, x0, x1, &grey, &ink);
+	CHECK_INT(line.n, 7);
+	CHECK(line.pos[0].alt[0].c == 'A' && line.pos[0].alt[0].p <= 0.81f);
+	CHECK(offers(&line.pos[0], 'R'));
+	/* Glyphs the OCR read right keep their symbol first. */
+	for (int i = 1; i < 7; i++)
+		CHECK(line.pos[i].alt[0].c == "AB58NCJ"[i]);
+
+	/* R's box over both A and B (B's own a sliver): which glyph it read is not plain, so nothing is offered. */
+	make_line("RB58NCJ", pc, each, each, &line, x0, x1);
+	x1[0] = pc[1].x + pc[1].width;
+	x0[1] = pc[1].x + pc[1].width - 2;
+	anpr_ocr_check_shapes(&line, x0, x1, &grey, &ink);
+	CHECK(!offers(&line.pos[0], 'A'));
+
+	/* The A's centre also in the next symbol's box: it may be that symbol's glyph. */
+	make_line("RB58NCJ", pc, each, each, &line, x0, x1);
+	x0[1] = pc[0].x + pc[0].width / 2 - 1;
+	anpr_ocr_check_shapes(&line, x0, x1, &grey, &ink);
+	CHECK(!offers(&line.pos[0], 'A'));
+
+	/* A full position: the shape's class takes the least likely alternative's place. */
+	make_line("RB58NCJ", pc, each, each, &line, x0, x1);
+	line.pos[0].n = ANPR_OCR_MAX_ALTS;
+	for (int a = 1; a < ANPR_OCR_MAX_ALTS; a++)
+		line.pos[0].alt[a] = (anpr_ocr_alt){ .c = "XSTUVW"[a], .p = 0.01f };
+	anpr_ocr_check_shapes(&line, x0, x1, &grey, &ink);
+	CHECK_INT(line.pos[0].n, ANPR_OCR_MAX_ALTS);
+	CHECK(line.pos[0].alt[0].c == 'A');
+
+	anpr_image_free(&grey);
+	anpr_image_free(&ink);
+	anpr_synth_close(s);
+}
+
 int main(void)
 {
 	features();
@@ -339,5 +405,6 @@ int main(void)
 	reweigh();
 	rendered();
 	split();
+	offer();
 	return check_summary();
 }
