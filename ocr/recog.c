@@ -781,9 +781,27 @@ static bool sole_piece(const int *x0, const int *x1, int n, int i, const anpr_re
 	return true;
 }
 
-/* Offers at pos the class the shape is sure of (SHAPE_OFFER_SURE) when the OCR did not, in place of its least likely alternative when full. */
-static void offer_shape(anpr_ocr_pos *pos, const float logp[ANPR_GLYPH_SHAPE_CLASSES])
+/* Whether symbols a and b may be one glyph: one shape class, or look-alikes to the grammar. */
+static bool alike(char a, char b)
 {
+	char look[ANPR_LOOKALIKES_MAX + 1];
+
+	if (anpr_glyph_shape_class(a) == anpr_glyph_shape_class(b))
+		return true;
+	anpr_grammar_lookalikes(a, look);
+	return strchr(look, b) != NULL;
+}
+
+/*
+ * Offers at position i the class the shape is sure of (SHAPE_OFFER_SURE)
+ * when the OCR did not, in place of its least likely alternative when
+ * full. Not when a neighbour reads that class or a look-alike of it: then
+ * Tesseract's boxes are likely shifted by a glyph (VD60 boxed V over
+ * nothing and D over the V), and the piece is the neighbour's.
+ */
+static void offer_shape(anpr_ocr_line *line, int i, const float logp[ANPR_GLYPH_SHAPE_CLASSES])
+{
+	anpr_ocr_pos *pos = &line->pos[i];
 	int top = 0;
 
 	for (int c = 1; c < ANPR_GLYPH_SHAPE_CLASSES; c++)
@@ -792,6 +810,10 @@ static void offer_shape(anpr_ocr_pos *pos, const float logp[ANPR_GLYPH_SHAPE_CLA
 		return;
 	for (int a = 0; a < pos->n; a++)
 		if (anpr_glyph_shape_class(pos->alt[a].c) == top)
+			return;
+	for (int o = i - 1; o <= i + 1; o += 2)
+		if (o >= 0 && o < line->n && line->pos[o].n > 0 &&
+		    alike(line->pos[o].alt[0].c, ANPR_GLYPH_SHAPE_SYMBOLS[top]))
 			return;
 	int a = pos->n < ANPR_OCR_MAX_ALTS ? pos->n++ : ANPR_OCR_MAX_ALTS - 1;
 	pos->alt[a] = (anpr_ocr_alt){ .c = ANPR_GLYPH_SHAPE_SYMBOLS[top], .p = SHAPE_OFFER_P };
@@ -822,7 +844,7 @@ static void check_shapes(anpr_ocr_line *line, const anpr_image *strip, anpr_imag
 			continue;
 		anpr_glyph_shape_classify(f, logp);
 		if (sole_piece(x0, x1, line->n, i, piece, count))
-			offer_shape(&line->pos[i], logp);
+			offer_shape(line, i, logp);
 		anpr_glyph_shape_reweigh(&line->pos[i], logp);
 	}
 }
@@ -863,17 +885,6 @@ static int piece_class(const anpr_image *work, anpr_rect piece, float *p)
 			best = c;
 	*p = expf(logp[best]);
 	return best;
-}
-
-/* Whether symbols a and b may be one glyph: one shape class, or look-alikes to the grammar. */
-static bool alike(char a, char b)
-{
-	char look[ANPR_LOOKALIKES_MAX + 1];
-
-	if (anpr_glyph_shape_class(a) == anpr_glyph_shape_class(b))
-		return true;
-	anpr_grammar_lookalikes(a, look);
-	return strchr(look, b) != NULL;
 }
 
 /*

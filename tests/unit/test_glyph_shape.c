@@ -345,7 +345,8 @@ static bool offers(const anpr_ocr_pos *pos, char c)
 /*
  * A glyph the OCR missed outright (an A read R, with no A among its
  * alternatives) is offered by its shape, and wins; not where its box holds
- * two glyphs, or where its glyph's centre is in another symbol's box too.
+ * two glyphs, where its glyph's centre is in another symbol's box too, or
+ * where a neighbour reads that class.
  */
 static void offer(void)
 {
@@ -383,6 +384,19 @@ static void offer(void)
 	x0[1] = pc[0].x + pc[0].width / 2 - 1;
 	anpr_ocr_check_shapes(&line, x0, x1, &grey, &ink);
 	CHECK(!offers(&line.pos[0], 'A'));
+
+	/*
+	 * Boxes shifted by a glyph: A boxed over nothing left of its glyph, the
+	 * next symbol (read R) over the A. The neighbour reads the glyph's
+	 * class, so it is not offered again.
+	 */
+	make_line("AR58NCJ", pc, each, each, &line, x0, x1);
+	x0[0] = pc[0].x - 6;
+	x1[0] = pc[0].x - 2;
+	x0[1] = pc[0].x;
+	x1[1] = pc[0].x + pc[0].width;
+	anpr_ocr_check_shapes(&line, x0, x1, &grey, &ink);
+	CHECK(!offers(&line.pos[1], 'A'));
 
 	/* A full position: the shape's class takes the least likely alternative's place. */
 	make_line("RB58NCJ", pc, each, each, &line, x0, x1);
