@@ -742,6 +742,25 @@ static int glyphs_on(strip_glyphs *g, const anpr_image *strip, anpr_image *work)
 #define SHAPE_OFFER_SURE 0.9f
 #define SHAPE_OFFER_P 0.01f
 
+/* The likeliest class of a shape verdict. */
+static int likeliest(const float logp[ANPR_GLYPH_SHAPE_CLASSES])
+{
+	int top = 0;
+
+	for (int c = 1; c < ANPR_GLYPH_SHAPE_CLASSES; c++)
+		top = logp[c] > logp[top] ? c : top;
+	return top;
+}
+
+/* Whether centre cx2 (twice the x) lies in the box of a position of line other than i (n positions). */
+static bool in_other_box(const int *x0, const int *x1, int n, int i, int cx2)
+{
+	for (int o = 0; o < n; o++)
+		if (o != i && x1[o] > x0[o] && cx2 >= 2 * x0[o] && cx2 <= 2 * x1[o])
+			return true;
+	return false;
+}
+
 /*
  * The largest glyph piece of g (n of them) whose centre lies in x0..x1,
  * and how many pieces' centres do into *count; NULL when none.
@@ -771,25 +790,30 @@ static const anpr_rect *piece_in(const strip_glyphs *g, int n, int x0, int x1, i
  */
 static bool sole_piece(const int *x0, const int *x1, int n, int i, const anpr_rect *piece, int count)
 {
-	int pc2 = 2 * piece->x + piece->width, bc2 = x0[i] + x1[i];
+	int bc2 = x0[i] + x1[i];
 
-	if (count != 1 || bc2 < 2 * piece->x || bc2 > 2 * (piece->x + piece->width))
-		return false;
-	for (int o = 0; o < n; o++)
-		if (o != i && x1[o] > x0[o] && pc2 >= 2 * x0[o] && pc2 <= 2 * x1[o])
-			return false;
-	return true;
+	return count == 1 && bc2 >= 2 * piece->x && bc2 <= 2 * (piece->x + piece->width) &&
+	       !in_other_box(x0, x1, n, i, 2 * piece->x + piece->width);
 }
 
-/* Whether symbols a and b may be one glyph: one shape class, or look-alikes to the grammar. */
-static bool alike(char a, char b)
+/*
+ * Whether a neighbour of position i reads the symbol of shape class k, or
+ * a look-alike of it (to the grammar): then a piece of that class in i's
+ * box is likely the neighbour's glyph, Tesseract's boxes shifted by one.
+ */
+static bool neighbour_reads(const anpr_ocr_line *line, int i, int k)
 {
-	char look[ANPR_LOOKALIKES_MAX + 1];
+	char c = ANPR_GLYPH_SHAPE_SYMBOLS[k], look[ANPR_LOOKALIKES_MAX + 1];
 
-	if (anpr_glyph_shape_class(a) == anpr_glyph_shape_class(b))
-		return true;
-	anpr_grammar_lookalikes(a, look);
-	return strchr(look, b) != NULL;
+	for (int o = i - 1; o <= i + 1; o += 2) {
+		if (o < 0 || o >= line->n || line->pos[o].n == 0)
+			continue;
+		char read = line->pos[o].alt[0].c;
+		anpr_grammar_lookalikes(read, look);
+		if (anpr_glyph_shape_class(read) == k || strchr(look, c))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -802,18 +826,12 @@ static bool alike(char a, char b)
 static void offer_shape(anpr_ocr_line *line, int i, const float logp[ANPR_GLYPH_SHAPE_CLASSES])
 {
 	anpr_ocr_pos *pos = &line->pos[i];
-	int top = 0;
+	int top = likeliest(logp);
 
-	for (int c = 1; c < ANPR_GLYPH_SHAPE_CLASSES; c++)
-		top = logp[c] > logp[top] ? c : top;
-	if (expf(logp[top]) < SHAPE_OFFER_SURE)
+	if (expf(logp[top]) < SHAPE_OFFER_SURE || neighbour_reads(line, i, top))
 		return;
 	for (int a = 0; a < pos->n; a++)
 		if (anpr_glyph_shape_class(pos->alt[a].c) == top)
-			return;
-	for (int o = i - 1; o <= i + 1; o += 2)
-		if (o >= 0 && o < line->n && line->pos[o].n > 0 &&
-		    alike(line->pos[o].alt[0].c, ANPR_GLYPH_SHAPE_SYMBOLS[top]))
 			return;
 	int a = pos->n < ANPR_OCR_MAX_ALTS ? pos->n++ : ANPR_OCR_MAX_ALTS - 1;
 	pos->alt[a] = (anpr_ocr_alt){ .c = ANPR_GLYPH_SHAPE_SYMBOLS[top], .p = SHAPE_OFFER_P };
@@ -870,19 +888,19 @@ void anpr_ocr_check_shapes(anpr_ocr_line *line, const int *x0, const int *x1, co
 #define SPLIT_SURE 0.9f
 #define SPLIT_GAP 0.25f
 
-/* The shape model's likeliest class for a piece of the thresholded strip work, its probability into *p; -1 when it cannot tell. */
+/*
+ * The shape model's likeliest class for a piece of the thresholded strip
+ * work, its probability into *p; -1 when it cannot tell.
+ */
 static int piece_class(const anpr_image *work, anpr_rect piece, float *p)
 {
 	float f[ANPR_GLYPH_SHAPE_FEATURES], logp[ANPR_GLYPH_SHAPE_CLASSES];
-	int best = 0;
 
 	*p = 0;
 	if (!anpr_glyph_shape_features(work, piece, f))
 		return -1;
 	anpr_glyph_shape_classify(f, logp);
-	for (int c = 1; c < ANPR_GLYPH_SHAPE_CLASSES; c++)
-		if (logp[c] > logp[best])
-			best = c;
+	int best = likeliest(logp);
 	*p = expf(logp[best]);
 	return best;
 }
@@ -903,13 +921,8 @@ static int pieces_in(const anpr_ocr_line *line, const int *x0, const int *x1, in
 	for (int k = 0; k < g->n && k < MAX_BLOBS; k++) {
 		const anpr_rect *b = &g->pieces[k];
 		int cx2 = 2 * b->x + b->width;
-		bool elsewhere = false;
 
-		if (cx2 < 2 * x0[i] || cx2 > 2 * x1[i])
-			continue;
-		for (int o = 0; o < line->n && !elsewhere; o++)
-			elsewhere = o != i && x1[o] > x0[o] && cx2 >= 2 * x0[o] && cx2 <= 2 * x1[o];
-		if (elsewhere)
+		if (cx2 < 2 * x0[i] || cx2 > 2 * x1[i] || in_other_box(x0, x1, line->n, i, cx2))
 			continue;
 		if (m == ANPR_OCR_MAX_POS)
 			return 0;
@@ -947,10 +960,8 @@ static bool can_split(const anpr_ocr_line *line, const int *x0, const int *x1, i
 			return false;
 	}
 	for (int j = 0; j < m; j++)
-		for (int o = i - 1; o <= i + 1; o += 2)
-			if (o >= 0 && o < line->n && line->pos[o].n > 0 &&
-			    alike(line->pos[o].alt[0].c, ANPR_GLYPH_SHAPE_SYMBOLS[cls[j]]))
-				return false;
+		if (neighbour_reads(line, i, cls[j]))
+			return false;
 	return true;
 }
 

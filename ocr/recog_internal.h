@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals of the recogniser that tests and tools reach: folding a glyph read twice, a strip's glyphs, their shapes, splitting glyphs run together. */
+/*
+ * Internals of the recogniser that tests and tools reach: folding a glyph
+ * read twice, a strip's glyphs, their shapes, splitting glyphs run together.
+ */
 #ifndef ANPR_RECOG_INTERNAL_H
 #define ANPR_RECOG_INTERNAL_H
 

@@ -214,7 +214,7 @@ static void rendered(void)
 	anpr_synth_close(s);
 }
 
-/* Renders mark (display with its space) as a front plate in font 0 and finds its glyph pieces: their count. */
+/* Renders mark (display: with its space) as a front plate in font 0; the count of its glyph pieces. */
 static int render_pieces(anpr_synth *s, const char *mark, const char *display, anpr_image *grey,
 			 anpr_image *ink, anpr_rect *pieces, int max)
 {
