@@ -454,18 +454,39 @@ static bool worth_reread(float raw, float best_first)
 }
 
 /*
- * Marks the regions to read again: those whose first reading is worth it
- * (worth_reread), at most MAX_REREADS of them, best first reading first.
- * Nothing plate-like on the first cut is clutter, the common case: it is
- * not read again.
+ * Whether a sure first reading (REREAD_BELOW) may still be a current UK
+ * mark cut short. A current mark (seven glyphs, most marks on the road)
+ * that lost its first or last glyphs to the detector's row, fused with a
+ * national band or a bolt, often still reads as an older format: LN15UYP
+ * as the prefix mark N15UYP at 0.977 (synthetic seed 2026), OY69DJK as
+ * Y69DJK. A prefix, suffix or dateless reading of a row too short for the
+ * full-row cut to be wider than the first (FULL_ROW) is read again as a
+ * doubtful one is: the other cuts seldom find the lost glyph, but they no
+ * longer agree, so such a read loses the confidence it had not earned.
  */
-static void choose_rereads(first_read *first, size_t nreg, float best_first)
+static bool older_and_short(const scored *best, const anpr_plate_region *reg)
+{
+	anpr_plate_format f = best->format;
+
+	return (f == ANPR_FMT_UK_PREFIX || f == ANPR_FMT_UK_SUFFIX || f == ANPR_FMT_UK_DATELESS) &&
+	       (FULL_ROW - row_length(reg)) / 2 > ANPR_STRIP_MARGIN;
+}
+
+/*
+ * Marks the regions to read again: those whose first reading is worth it
+ * (worth_reread, older_and_short), at most MAX_REREADS of them, best first
+ * reading first. Nothing plate-like on the first cut is clutter, the common
+ * case: it is not read again.
+ */
+static void choose_rereads(const anpr_plate_region *regions, first_read *first, size_t nreg, float best_first)
 {
 	bool doubtful[MAX_REGIONS];
 
 	for (size_t i = 0; i < nreg; i++)
-		doubtful[i] =
-		    !first[i].skip && first[i].n > 0 && worth_reread(first[i].best[0].raw, best_first);
+		doubtful[i] = !first[i].skip && first[i].n > 0 &&
+			      (worth_reread(first[i].best[0].raw, best_first) ||
+			       (first[i].best[0].raw >= REREAD_BELOW &&
+				older_and_short(&first[i].best[0], &regions[i])));
 	for (size_t i = 0; i < nreg; i++) {
 		/* Doubtful regions ranked before i: a higher first score, or as high and earlier. */
 		int better = 0;
@@ -602,7 +623,7 @@ anpr_err anpr_reader_read(anpr_reader *r, const anpr_image *frame, anpr_plate_re
 		if (fr->n > 0 && fr->best[0].raw > best_first)
 			best_first = fr->best[0].raw;
 	}
-	choose_rereads(r->first, nreg, best_first);
+	choose_rereads(r->regions, r->first, nreg, best_first);
 	for (size_t i = 0; i < nreg && *n < max; i++) {
 		if (r->first[i].skip) {
 			anpr_plate_read *o = &out[(*n)++];
