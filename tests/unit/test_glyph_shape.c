@@ -155,19 +155,15 @@ static void reweigh(void)
  * takes a rendered I for a 1 (the reader never asks about a glyph that
  * narrow; ocr/model/README.md).
  */
-static void rendered(void)
+static void rendered(anpr_synth *s)
 {
 	static const char *const marks[][2] = {
 		{ "AB01CDE", "AB01 CDE" }, { "FG23HJK", "FG23 HJK" }, { "LM45NOP", "LM45 NOP" },
 		{ "QR67STU", "QR67 STU" }, { "VW89XYZ", "VW89 XYZ" }, { "MH05NWM", "MH05 NWM" },
 	};
-	anpr_synth *s = NULL;
 	anpr_image plate = { 0 }, grey = { 0 }, ink = { 0 };
 	int tried = 0, right = 0;
 
-	CHECK_INT(anpr_synth_open(NULL, &s), ANPR_ERR_OK);
-	if (!s)
-		return;
 	for (int font = 0; font < 2; font++)
 		for (int rear = 0; rear < 2; rear++)
 			for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
@@ -211,7 +207,6 @@ static void rendered(void)
 	anpr_image_free(&plate);
 	anpr_image_free(&grey);
 	anpr_image_free(&ink);
-	anpr_synth_close(s);
 }
 
 /* Renders mark (display: with its space) as a front plate in font 0; the count of its glyph pieces. */
@@ -260,18 +255,13 @@ static void line_text(const anpr_ocr_line *line, char *out)
 	out[line->n] = '\0';
 }
 
-static void split(void)
+static void split(anpr_synth *s)
 {
-	anpr_synth *s = NULL;
 	anpr_image grey = { 0 }, ink = { 0 };
 	anpr_rect pc[16];
 	anpr_ocr_line line;
 	int x0[ANPR_OCR_MAX_POS], x1[ANPR_OCR_MAX_POS];
 	char text[ANPR_OCR_MAX_POS + 1];
-
-	CHECK_INT(anpr_synth_open(NULL, &s), ANPR_ERR_OK);
-	if (!s)
-		return;
 
 	/* A narrow 1 swallowed by the 7 before it: DA71AUU read DA7AUU. */
 	CHECK_INT(render_pieces(s, "DA71AUU", "DA71 AUU", &grey, &ink, pc, 16), 7);
@@ -330,7 +320,6 @@ static void split(void)
 
 	anpr_image_free(&grey);
 	anpr_image_free(&ink);
-	anpr_synth_close(s);
 }
 
 /* Whether the OCR position offers symbol c. */
@@ -348,18 +337,14 @@ static bool offers(const anpr_ocr_pos *pos, char c)
  * two glyphs, where its glyph's centre is in another symbol's box too, or
  * where a neighbour reads that class.
  */
-static void offer(void)
+static void offer(anpr_synth *s)
 {
-	anpr_synth *s = NULL;
 	anpr_image grey = { 0 }, ink = { 0 };
 	anpr_rect pc[16];
 	anpr_ocr_line line;
 	int x0[ANPR_OCR_MAX_POS], x1[ANPR_OCR_MAX_POS];
 	const int each[] = { 0, 1, 2, 3, 4, 5, 6 };
 
-	CHECK_INT(anpr_synth_open(NULL, &s), ANPR_ERR_OK);
-	if (!s)
-		return;
 	CHECK_INT(render_pieces(s, "AB58NCJ", "AB58 NCJ", &grey, &ink, pc, 16), 7);
 
 	make_line("RB58NCJ", pc, each, each, &line, x0, x1);
@@ -409,7 +394,6 @@ static void offer(void)
 
 	anpr_image_free(&grey);
 	anpr_image_free(&ink);
-	anpr_synth_close(s);
 }
 
 int main(void)
@@ -417,8 +401,14 @@ int main(void)
 	features();
 	classes();
 	reweigh();
-	rendered();
-	split();
-	offer();
+	anpr_synth *s = NULL;
+
+	CHECK_INT(anpr_synth_open(NULL, &s), ANPR_ERR_OK);
+	if (s) {
+		rendered(s);
+		split(s);
+		offer(s);
+	}
+	anpr_synth_close(s);
 	return check_summary();
 }
