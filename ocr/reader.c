@@ -400,6 +400,19 @@ static float row_length(const anpr_plate_region *reg)
 }
 
 /*
+ * The side margin, in glyph heights, of the cut that holds FULL_ROW glyph
+ * heights of the region's row (at most ANPR_STRIP_MAX_MARGIN), or 0 when
+ * that cut would be no wider than the wide one (ANPR_STRIP_MARGIN): a row
+ * as long as a mark's needs none.
+ */
+static float full_row_margin(const anpr_plate_region *reg)
+{
+	float m = (FULL_ROW - row_length(reg)) / 2;
+
+	return m <= ANPR_STRIP_MARGIN ? 0.0f : m < ANPR_STRIP_MAX_MARGIN ? m : ANPR_STRIP_MAX_MARGIN;
+}
+
+/*
  * Votes another cut's readings b into a, which holds the vote of n_before
  * cuts: each text scores the mean of its raw scores over all the cuts (0
  * where a cut did not produce it), so texts several cuts agree on rise above
@@ -459,17 +472,17 @@ static bool worth_reread(float raw, float best_first)
  * that lost its first or last glyphs to the detector's row, fused with a
  * national band or a bolt, often still reads as an older format: LN15UYP
  * as the prefix mark N15UYP at 0.977 (synthetic seed 2026), OY69DJK as
- * Y69DJK. A prefix, suffix or dateless reading of a row too short for the
- * full-row cut to be wider than the first (FULL_ROW) is read again as a
- * doubtful one is: the other cuts seldom find the lost glyph, but they no
- * longer agree, so such a read loses the confidence it had not earned.
+ * Y69DJK. A prefix, suffix or dateless reading of a row short enough for a
+ * full-row cut (full_row_margin()) is read again as a doubtful one is: the
+ * other cuts seldom find the lost glyph, but they no longer agree, so such
+ * a read loses the confidence it had not earned.
  */
 static bool older_and_short(const scored *best, const anpr_plate_region *reg)
 {
 	anpr_plate_format f = best->format;
 
 	return (f == ANPR_FMT_UK_PREFIX || f == ANPR_FMT_UK_SUFFIX || f == ANPR_FMT_UK_DATELESS) &&
-	       (FULL_ROW - row_length(reg)) / 2 > ANPR_STRIP_MARGIN;
+	       full_row_margin(reg) > 0.0f;
 }
 
 /*
@@ -534,10 +547,9 @@ static bool read_region(anpr_reader *r, const anpr_image *grey, const anpr_plate
 			read_cut(r, grey, reg, cuts[c], true, other, &no);
 			vote(best, &fr->n, ncuts++, other, no);
 		}
-		float m = (FULL_ROW - row_length(reg)) / 2;
-		if (m > ANPR_STRIP_MARGIN) {
-			read_cut(r, grey, reg, m < ANPR_STRIP_MAX_MARGIN ? m : ANPR_STRIP_MAX_MARGIN, true,
-				 other, &no);
+		float m = full_row_margin(reg);
+		if (m > 0.0f) {
+			read_cut(r, grey, reg, m, true, other, &no);
 			vote(best, &fr->n, ncuts++, other, no);
 		}
 	}
