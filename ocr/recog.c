@@ -724,8 +724,12 @@ static int glyphs_on(strip_glyphs *g, const anpr_image *strip, anpr_image *work)
 /*
  * A glyph box no wider than this many glyph heights, nor narrower than the
  * second, can be one glyph alone (plate glyphs are 0.63 of the height, bold
- * strokes and blur widen them). A narrower piece is a 1 or an I, or a
- * fragment of a glyph, whose shape says little the OCR did not.
+ * strokes and blur widen them): the shape check reweighs and offers only
+ * there. A narrower piece is a 1 or an I, or a fragment of a glyph; letting
+ * the check weigh those too read as many real lines wrong as right
+ * (docs/ocr-accuracy.md). Splitting glyphs run together (split_merged())
+ * does class narrow pieces, where the model is sure of them: it takes a
+ * plate's 1 for a 1.
  */
 #define SHAPE_MAX_WIDTH 0.95f
 #define SHAPE_MIN_WIDTH 0.35f

@@ -73,11 +73,15 @@ void anpr_ocr_line_merge(anpr_ocr_line *line, const anpr_ocr_line *other);
  * a look-alike pair in one place (RM05 read RM0O5; see recog_internal.h).
  * Lines that still differ in length: the longer is taken when it has as many
  * symbols as the strip has glyphs (the other model ran two glyphs into one);
- * otherwise the surer, as the merge does. Last, with one model or two, where
- * a position's alternatives hold symbols of different shapes, the glyph's
- * own shape reweighs them (glyph_shape.h). *calls (may be NULL) gets the
- * number of anpr_recog_read() calls made. Errors as
- * anpr_recog_read(); ANPR_ERR_INVAL without models[0].
+ * otherwise the surer, as the merge does. Last, with one model or two, the
+ * glyphs' own shapes (glyph_shape.h): a class the shape model is sure of and
+ * the OCR did not offer is offered where the symbol's box plainly holds that
+ * glyph; where a position's alternatives hold symbols of different shapes,
+ * the shape reweighs them; and a symbol whose box holds several glyphs the
+ * shape is sure of is split into one per glyph (recog_internal.h). The line
+ * can then be longer than either model's. *calls (may be NULL) gets the
+ * number of anpr_recog_read() calls made. Errors as anpr_recog_read();
+ * ANPR_ERR_INVAL without models[0].
  */
 ANPR_MUST_CHECK anpr_err anpr_recog_read_models(anpr_recog *const models[2], const anpr_image *strip,
 						anpr_ocr_line *line, int *calls);
