@@ -392,6 +392,14 @@ static void offer(anpr_synth *s)
 	CHECK_INT(line.pos[0].n, ANPR_OCR_MAX_ALTS);
 	CHECK(line.pos[0].alt[0].c == 'A');
 
+	/* Bad input leaves the line as it was. */
+	make_line("RB58NCJ", pc, each, each, &line, x0, x1);
+	anpr_ocr_check_shapes(NULL, x0, x1, &grey, &ink);
+	anpr_ocr_check_shapes(&line, x0, x1, NULL, &ink);
+	line.n = ANPR_OCR_MAX_POS + 1;
+	anpr_ocr_check_shapes(&line, x0, x1, &grey, &ink);
+	CHECK(!offers(&line.pos[0], 'A'));
+
 	anpr_image_free(&grey);
 	anpr_image_free(&ink);
 }
